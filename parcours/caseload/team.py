@@ -1,0 +1,114 @@
+"""The agency head's view: caseloads against the target ratio, people without a referent, cadence kept."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from parcours.accounts.enums import ACCOMPANYING, Profession
+from parcours.accounts.models import Membership
+from parcours.agenda.cadence import cadence_days, cadence_state
+from parcours.caseload.queries import annotated_follow_ups
+from parcours.orientation.models import FollowUp
+from parcours.organizations.models import Organization
+
+
+@dataclass
+class CounselorLoad:
+    user_id: int
+    name: str
+    organization: str
+    profession: str
+    caseload: int
+    target: int
+    late: int
+
+    @property
+    def ratio(self) -> float:
+        return self.caseload / self.target if self.target else 0.0
+
+    @property
+    def load_percent(self) -> int:
+        return round(100 * self.ratio)
+
+    @property
+    def cadence_kept_percent(self) -> int | None:
+        return None if not self.caseload else round(100 * (self.caseload - self.late) / self.caseload)
+
+    @property
+    def load_state(self) -> str:
+        if self.ratio > 1.1:
+            return "over"
+        if self.ratio < 0.8:
+            return "under"
+        return "ok"
+
+
+def managed_organizations(viewer):
+    scope = Q(pk__in=[])
+    for m in viewer.memberships_as(Profession.AGENCY_HEAD):
+        if m.organization.territory_id:
+            scope |= Q(territory_id=m.organization.territory_id)
+        else:
+            scope |= Q(pk=m.organization_id)
+    return Organization.objects.filter(scope)
+
+
+def team_overview(viewer) -> dict:
+    organizations = list(managed_organizations(viewer))
+    org_ids = [o.pk for o in organizations]
+    today = timezone.localdate()
+    now = timezone.now()
+    follow_ups = FollowUp.objects.open().filter(organization_id__in=org_ids)
+    counselors = (
+        Membership.objects.active()
+        .filter(organization_id__in=org_ids, profession__in=ACCOMPANYING)
+        .select_related("user", "organization")
+        .order_by("user__last_name", "user__first_name")
+    )
+    rows = list(
+        annotated_follow_ups(follow_ups.filter(referent__isnull=False), now=now).values_list(
+            "referent_id", "parcours", "start_date", "last_at", "department_id"
+        )
+    )
+    loads: dict[int, list] = {}
+    if rows:
+        days = cadence_days(on=today, department_id=rows[0][4])
+        for referent_id, parcours, start, last_at, _dept in rows:
+            last_day = timezone.localtime(last_at).date() if last_at else None
+            late = cadence_state(last_contact=last_day, since=start, days=days[parcours], today=today).late
+            count = loads.setdefault(referent_id, [0, 0])
+            count[0] += 1
+            count[1] += int(late)
+    table = []
+    seen = set()
+    for m in counselors:
+        if m.user_id in seen:
+            continue
+        seen.add(m.user_id)
+        caseload, late = loads.get(m.user_id, [0, 0])
+        table.append(
+            CounselorLoad(
+                user_id=m.user_id,
+                name=m.user.get_full_name(),
+                organization=m.organization.name,
+                profession=m.get_profession_display(),
+                caseload=caseload,
+                target=m.organization.target_caseload,
+                late=late,
+            )
+        )
+    without_referent = list(
+        follow_ups.filter(referent__isnull=True)
+        .select_related("beneficiary", "organization")
+        .order_by("start_date")[:200]
+    )
+    totals = follow_ups.aggregate(total=Count("pk"), unassigned=Count("pk", filter=Q(referent__isnull=True)))
+    return {
+        "organizations": organizations,
+        "counselors": table,
+        "without_referent": without_referent,
+        "total": totals["total"],
+        "unassigned": totals["unassigned"],
+        "late_total": sum(c.late for c in table),
+    }

@@ -1,0 +1,169 @@
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from parcours.agenda.enums import AppointmentKind, AppointmentStatus, Mode
+from parcours.diagnostics.enums import Barrier, BarrierLevel
+from parcours.orientation.enums import NoteVisibility, Parcours
+from parcours.people.models import Beneficiary
+from parcours.people.validators import clean_nir
+from parcours.plans.enums import ActionOwner, ActionStatus, ContractKind, HoursExemption
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(label="Adresse e-mail", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password = forms.CharField(
+        label="Mot de passe", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AppointmentOutcomeForm(VersionedForm):
+    status = forms.ChoiceField(label="Le rendez-vous a été", choices=AppointmentStatus.choices)
+    report = forms.CharField(label="Compte rendu (court)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AppointmentForm(forms.Form):
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label="Heure", widget=forms.TimeInput(attrs={"type": "time"}))
+    duration_minutes = forms.IntegerField(label="Durée (minutes)", min_value=10, max_value=480, initial=45)
+    kind = forms.ChoiceField(label="Type", choices=AppointmentKind.choices)
+    mode = forms.ChoiceField(label="Modalité", choices=Mode.choices)
+    place = forms.CharField(label="Lieu", required=False, max_length=200)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date") and data.get("time"):
+            starts = datetime.datetime.combine(data["date"], data["time"])
+            data["starts_at"] = timezone.make_aware(starts)
+            if data["starts_at"] < timezone.now() - datetime.timedelta(days=1):
+                raise ValidationError("On ne planifie pas un rendez-vous dans le passé : vérifiez la date.")
+        return data
+
+
+class BarrierForm(forms.Form):
+    barrier = forms.ChoiceField(label="Frein", choices=Barrier.choices, widget=forms.HiddenInput)
+    level = forms.ChoiceField(label="Nouvel état", choices=BarrierLevel.choices)
+    comment = forms.CharField(label="Commentaire", required=False, max_length=300)
+
+
+class DiagnosticForm(forms.Form):
+    situation = forms.CharField(label="Situation", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    strengths = forms.CharField(label="Points d'appui", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    project = forms.CharField(label="Projet professionnel", required=False, max_length=250)
+    rome_code = forms.RegexField(
+        label="Code ROME du métier visé",
+        regex=r"^[A-Na-n][0-9]{4}$",
+        required=False,
+        error_messages={"invalid": "Le code ROME est une lettre suivie de quatre chiffres (ex. : K1304)."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for barrier in Barrier:
+            self.fields[f"level_{barrier.value}"] = forms.ChoiceField(
+                label=barrier.label, choices=[("", "— inchangé —"), *BarrierLevel.choices], required=False
+            )
+
+    def levels(self) -> dict:
+        return {b.value: self.cleaned_data.get(f"level_{b.value}") for b in Barrier}
+
+    def barrier_fields(self):
+        return [self[f"level_{b.value}"] for b in Barrier]
+
+
+class ContractForm(VersionedForm):
+    kind = forms.ChoiceField(label="Type de contrat", choices=ContractKind.choices)
+    signed_on = forms.DateField(label="Signé le", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(label="Début", widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label="Fin", widget=forms.DateInput(attrs={"type": "date"}))
+    weekly_hours = forms.DecimalField(label="Heures d'activité par semaine", min_value=0, max_value=60, decimal_places=1)
+    hours_exemption = forms.ChoiceField(label="Aménagement de la durée", choices=HoursExemption.choices)
+
+    def __init__(self, *args, creating=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if creating:
+            self.fields["version"].required = False
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start_date") and data.get("end_date") and data["end_date"] <= data["start_date"]:
+            raise ValidationError("La date de fin doit être postérieure à la date de début.")
+        return data
+
+
+class GoalForm(forms.Form):
+    title = forms.CharField(label="Objectif", max_length=250)
+    barrier = forms.ChoiceField(label="Frein travaillé", choices=[("", "— aucun —"), *Barrier.choices], required=False)
+
+
+class ActionForm(forms.Form):
+    goal = forms.TypedChoiceField(label="Objectif", coerce=int)
+    title = forms.CharField(label="Action", max_length=250)
+    owner = forms.ChoiceField(label="Portée par", choices=ActionOwner.choices)
+    due_date = forms.DateField(label="Échéance", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, goals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["goal"].choices = [(g.pk, g.title) for g in goals]
+
+
+class ActionStatusForm(forms.Form):
+    status = forms.ChoiceField(label="Statut", choices=ActionStatus.choices)
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    visibility = forms.ChoiceField(
+        label="Visibilité", choices=NoteVisibility.choices, widget=forms.RadioSelect, initial=NoteVisibility.TEAM
+    )
+
+
+class IdentityForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Beneficiary
+        fields = [
+            "first_name",
+            "last_name",
+            "birth_name",
+            "birth_date",
+            "email",
+            "phone",
+            "address_line",
+            "homeless",
+            "single_parent",
+            "caregiver",
+            "education_level",
+        ]
+        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+
+class NirForm(VersionedForm):
+    nir = forms.CharField(label="NIR (numéro de sécurité sociale)", max_length=21, required=False)
+
+    def clean_nir(self):
+        value = self.cleaned_data["nir"].strip()
+        return clean_nir(value) if value else ""
+
+
+class CaseloadFilterForm(forms.Form):
+    q = forms.CharField(label="Rechercher un nom", required=False)
+    parcours = forms.ChoiceField(label="Parcours", choices=[("", "Tous"), *Parcours.choices], required=False)
+    role = forms.ChoiceField(
+        label="Mon rôle",
+        choices=[("", "Tous"), ("referent", "Je suis référent·e"), ("team", "Je suis dans l'équipe")],
+        required=False,
+    )
+    late = forms.BooleanField(label="En retard de cadence seulement", required=False)
+    sort = forms.ChoiceField(
+        label="Trier par",
+        choices=[("late", "Retard de cadence"), ("name", "Nom"), ("next", "Prochain rendez-vous"), ("last", "Dernier contact")],
+        required=False,
+    )

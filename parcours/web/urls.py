@@ -1,0 +1,42 @@
+from django.urls import path
+
+from parcours.web.views import auth, caseload, home, person, person_edit, team
+
+app_name = "web"
+
+person_urls = [
+    path("personnes/<uuid:public_id>/", person.person_file, name="person"),
+    path("personnes/<uuid:public_id>/synthese/", person.person_summary, name="person-summary"),
+    path("personnes/<uuid:public_id>/identite/", person_edit.identity_save, name="person-identity"),
+    path("personnes/<uuid:public_id>/nir/", person_edit.nir_save, name="person-nir"),
+    path("personnes/<uuid:public_id>/rendez-vous/", person_edit.appointment_create, name="appointment-create"),
+    path(
+        "personnes/<uuid:public_id>/rendez-vous/<uuid:appointment_id>/issue/",
+        person_edit.appointment_outcome,
+        name="appointment-outcome",
+    ),
+    path("personnes/<uuid:public_id>/freins/", person_edit.barrier_update, name="barrier-update"),
+    path("personnes/<uuid:public_id>/diagnostic/", person_edit.diagnostic_create, name="diagnostic-create"),
+    path("personnes/<uuid:public_id>/contrat/", person_edit.contract_save, name="contract-save"),
+    path("personnes/<uuid:public_id>/objectifs/", person_edit.goal_create, name="goal-create"),
+    path("personnes/<uuid:public_id>/actions/", person_edit.action_create, name="action-create"),
+    path(
+        "personnes/<uuid:public_id>/actions/<int:action_id>/statut/", person_edit.action_status, name="action-status"
+    ),
+    path("personnes/<uuid:public_id>/notes/", person_edit.note_create, name="note-create"),
+]
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("healthz", home.healthz, name="healthz"),
+    path("connexion/", auth.login_view, name="login"),
+    path("deconnexion/", auth.logout_view, name="logout"),
+    path("mot-de-passe/oubli/", auth.password_reset, name="password-reset"),
+    path("mot-de-passe/oubli/envoye/", auth.password_reset_done, name="password-reset-done"),
+    path("mot-de-passe/nouveau/<uidb64>/<token>/", auth.password_reset_confirm, name="password_reset_confirm"),
+    path("mot-de-passe/nouveau/fait/", auth.password_reset_complete, name="password-reset-complete"),
+    path("file-active/", caseload.caseload, name="caseload"),
+    path("agenda/", caseload.agenda, name="agenda"),
+    path("equipe/", team.team, name="team"),
+    *person_urls,
+]

@@ -1,0 +1,138 @@
+"""The person's file: one page of sections, each a template partial that htmx can refresh."""
+
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from parcours.agenda.enums import AppointmentStatus
+from parcours.agenda.services import suggested_next
+from parcours.diagnostics.enums import Barrier, BarrierLevel
+from parcours.plans.enums import ActionStatus
+from parcours.diagnostics.services import barrier_board
+from parcours.journal.models import SENSITIVE_SECTIONS, Section, TimelineEvent
+from parcours.journal.services import log_reads
+from parcours.orientation.perms import file_access, visible_beneficiaries
+from parcours.orientation.services import readable_notes
+from parcours.people.validators import mask_nir
+from parcours.plans.services import current_contract
+from parcours.web.access import FILE_READERS, allow
+from parcours.web import forms
+
+
+def get_file(request, public_id, *, log_reads_of_page=False):
+    """The person's file if the viewer may open it (else 404), with what they may read and do."""
+    beneficiary = (
+        visible_beneficiaries(request.viewer)
+        .select_related("commune", "household", "department")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if beneficiary is None:
+        raise Http404("Dossier introuvable.")
+    access = file_access(request.viewer, beneficiary)
+    if log_reads_of_page:
+        sensitive = access.sections & SENSITIVE_SECTIONS
+        if sensitive:
+            log_reads(
+                beneficiary,
+                actor=request.user,
+                profession=access.acting_profession or request.viewer.main_profession(),
+                sections=sensitive,
+                path=request.path,
+            )
+    return beneficiary, access
+
+
+def file_context(request, beneficiary, access, **extra):
+    follow_up = access.follow_up
+    ctx = {
+        "b": beneficiary,
+        "access": access,
+        "follow_up": follow_up,
+        "Section": Section,
+        "now": timezone.now(),
+        "level_choices": BarrierLevel.choices,
+        "action_status_choices": ActionStatus.choices,
+        "appointment_status_choices": AppointmentStatus.choices,
+    }
+    if access.can_read(Section.NIR):
+        ctx["nir_masked"] = mask_nir(beneficiary.nir)
+    if follow_up is not None:
+        appointments = list(
+            beneficiary.appointments.select_related("counselor").order_by("-starts_at")[:30]
+        )
+        upcoming = sorted((a for a in appointments if a.starts_at >= ctx["now"]), key=lambda a: a.starts_at)
+        past = [a for a in appointments if a.starts_at < ctx["now"]]
+        last = next((a for a in past if a.status == AppointmentStatus.SEEN), None)
+        ctx.update(
+            upcoming=upcoming,
+            past=past,
+            team=list(follow_up.team.filter(until__isnull=True).select_related("user")),
+            suggested_next=suggested_next(follow_up=follow_up, after=last.starts_at if last else ctx["now"]),
+        )
+        if access.can_read(Section.SOCIO_PRO):
+            board = barrier_board(follow_up)
+            if not access.can_read(Section.HEALTH):
+                board = [row for row in board if row["barrier"] != Barrier.HEALTH]
+            contract = current_contract(follow_up)
+            ctx.update(
+                board=board,
+                diagnostic=follow_up.diagnostics.select_related("author").first(),
+                contract=contract,
+                goals=list(contract.goals.all()) if contract else [],
+            )
+    notes = list(readable_notes(access)[:50])
+    ctx["notes"] = notes
+    ctx["timeline"] = list(
+        TimelineEvent.objects.filter(beneficiary=beneficiary, section__in=access.sections).select_related("actor")[:50]
+    )
+    ctx.update(extra)
+    return ctx
+
+
+def section_forms(access, ctx):
+    """Blank forms for each section the viewer may edit."""
+    result = {}
+    if not access.can_edit:
+        return result
+    suggested = timezone.localtime(ctx["suggested_next"]) if ctx.get("suggested_next") else None
+    result["appointment_form"] = forms.AppointmentForm(
+        initial={"date": suggested.date(), "time": suggested.strftime("%H:%M")} if suggested else None
+    )
+    result["note_form"] = forms.NoteForm()
+    beneficiary = ctx["b"]
+    result["identity_form"] = forms.IdentityForm(instance=beneficiary, initial={"version": beneficiary.version})
+    if access.can_edit_socio_pro:
+        contract = ctx.get("contract")
+        result["goal_form"] = forms.GoalForm()
+        result["diagnostic_form"] = forms.DiagnosticForm()
+        result["action_form"] = forms.ActionForm(goals=ctx.get("goals", []))
+        result["contract_form"] = forms.ContractForm(
+            creating=contract is None,
+            initial={f: getattr(contract, f) for f in forms.ContractForm.base_fields if hasattr(contract, f)}
+            if contract
+            else {"weekly_hours": 15, "hours_exemption": "none"},
+        )
+    return result
+
+
+def render_file(request, beneficiary, access, *, template="web/person/file.html", status=200, **extra):
+    ctx = file_context(request, beneficiary, access, **extra)
+    for name, form in section_forms(access, ctx).items():
+        ctx.setdefault(name, form)
+    return render(request, template, ctx, status=status)
+
+
+@allow(FILE_READERS)
+@require_GET
+def person_file(request, public_id):
+    beneficiary, access = get_file(request, public_id, log_reads_of_page=True)
+    return render_file(request, beneficiary, access)
+
+
+@allow(FILE_READERS)
+@require_GET
+def person_summary(request, public_id):
+    beneficiary, access = get_file(request, public_id, log_reads_of_page=True)
+    return render_file(request, beneficiary, access, template="web/person/summary.html")

@@ -1,0 +1,11 @@
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from parcours.caseload.team import team_overview
+from parcours.web.access import AGENCY_HEAD, allow
+
+
+@allow(AGENCY_HEAD)
+@require_GET
+def team(request):
+    return render(request, "web/team.html", team_overview(request.viewer))
