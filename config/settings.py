@@ -22,7 +22,7 @@ if not SECRET_KEY:
 # Key for field encryption (NIR, private notes); defaults to a key derived from SECRET_KEY.
 FIELD_ENCRYPTION_KEYS = [k for k in os.environ.get("FIELD_ENCRYPTION_KEYS", "").split(",") if k]
 
-ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost" if not PRODUCTION else "").split(",")
+ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if not PRODUCTION else "").split(",")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -57,11 +57,20 @@ def record_outcome(appointment, *, by, status: str, report: str, expected_versio
     )
 
 
-def suggested_next(*, follow_up, after: datetime.datetime) -> datetime.datetime:
-    """The next appointment at the cadence of the parcours, same time of day, moved off week-ends."""
+def suggested_next(*, follow_up, after: datetime.datetime | None) -> datetime.datetime:
+    """The next appointment at the cadence of the parcours after `after` (same time of day, off week-ends).
+
+    When that date is already past, the next working day at the same time.
+    """
     days = cadence_days(on=timezone.localdate(), department_id=follow_up.department_id)[follow_up.parcours]
-    local = timezone.localtime(after)
-    candidate = local + datetime.timedelta(days=days)
-    while candidate.weekday() >= 5:
-        candidate -= datetime.timedelta(days=1)
+    now = timezone.localtime()
+    base = timezone.localtime(after) if after else now.replace(hour=9, minute=30, second=0, microsecond=0)
+    candidate = base + datetime.timedelta(days=days)
+    step = -1  # keep within the cadence: a week-end moves the appointment earlier
+    if candidate < now:
+        tomorrow = now + datetime.timedelta(days=1)
+        candidate = candidate.replace(year=tomorrow.year, month=tomorrow.month, day=tomorrow.day)
+        step = 1
+    while candidate.weekday() >= 5 or candidate < now:
+        candidate += datetime.timedelta(days=step if candidate >= now else 1)
     return candidate

@@ -23,7 +23,7 @@ class Commune(models.Model):
 
     @property
     def main_postal_code(self) -> str:
-        return self.postal_codes.split(";")[0].split(",")[0] if self.postal_codes else ""
+        return self.postal_codes.replace(";", " ").replace(",", " ").split()[0] if self.postal_codes else ""
 
 
 class Department(models.Model):

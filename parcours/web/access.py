@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.utils.functional import SimpleLazyObject
@@ -48,6 +49,8 @@ def allow(rule: Rule):
 
     def decorate(view):
         view.access_rule = rule
+        if rule is PUBLIC:
+            view = login_not_required(view)
         return view
 
     return decorate

@@ -29,8 +29,8 @@ class AppointmentOutcomeForm(VersionedForm):
 
 
 class AppointmentForm(forms.Form):
-    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
-    time = forms.TimeField(label="Heure", widget=forms.TimeInput(attrs={"type": "time"}))
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    time = forms.TimeField(label="Heure", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     duration_minutes = forms.IntegerField(label="Durée (minutes)", min_value=10, max_value=480, initial=45)
     kind = forms.ChoiceField(label="Type", choices=AppointmentKind.choices)
     mode = forms.ChoiceField(label="Modalité", choices=Mode.choices)
@@ -79,9 +79,9 @@ class DiagnosticForm(forms.Form):
 
 class ContractForm(VersionedForm):
     kind = forms.ChoiceField(label="Type de contrat", choices=ContractKind.choices)
-    signed_on = forms.DateField(label="Signé le", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    start_date = forms.DateField(label="Début", widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label="Fin", widget=forms.DateInput(attrs={"type": "date"}))
+    signed_on = forms.DateField(label="Signé le", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start_date = forms.DateField(label="Début", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end_date = forms.DateField(label="Fin", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     weekly_hours = forms.DecimalField(label="Heures d'activité par semaine", min_value=0, max_value=60, decimal_places=1)
     hours_exemption = forms.ChoiceField(label="Aménagement de la durée", choices=HoursExemption.choices)
 
@@ -106,7 +106,7 @@ class ActionForm(forms.Form):
     goal = forms.TypedChoiceField(label="Objectif", coerce=int)
     title = forms.CharField(label="Action", max_length=250)
     owner = forms.ChoiceField(label="Portée par", choices=ActionOwner.choices)
-    due_date = forms.DateField(label="Échéance", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(label="Échéance", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args, goals=(), **kwargs):
         super().__init__(*args, **kwargs)

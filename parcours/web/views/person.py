@@ -65,11 +65,12 @@ def file_context(request, beneficiary, access, **extra):
         upcoming = sorted((a for a in appointments if a.starts_at >= ctx["now"]), key=lambda a: a.starts_at)
         past = [a for a in appointments if a.starts_at < ctx["now"]]
         last = next((a for a in past if a.status == AppointmentStatus.SEEN), None)
+        base = upcoming[-1] if upcoming else last
         ctx.update(
             upcoming=upcoming,
             past=past,
             team=list(follow_up.team.filter(until__isnull=True).select_related("user")),
-            suggested_next=suggested_next(follow_up=follow_up, after=last.starts_at if last else ctx["now"]),
+            suggested_next=suggested_next(follow_up=follow_up, after=base.starts_at if base else None),
         )
         if access.can_read(Section.SOCIO_PRO):
             board = barrier_board(follow_up)

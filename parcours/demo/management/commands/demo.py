@@ -1,0 +1,54 @@
+import random
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from faker import Faker
+
+from parcours.demo.people import PeopleBuilder
+from parcours.demo.structure import PERSONAS, StructureBuilder, persona_email
+from parcours.demo.tiers import DEMO_PASSWORD, TIERS
+from parcours.organizations.models import Department
+
+
+class Command(BaseCommand):
+    help = "Crée un département de démonstration réaliste (communes réelles, noms fictifs) et affiche les identifiants."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--size", choices=sorted(TIERS), default="S", help="S ≈ 900 personnes, M ≈ 100 000, L ≈ 2,1 M")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--if-empty", action="store_true", help="Ne rien créer si un département existe déjà.")
+        parser.add_argument("--batch", type=int, default=40, help="Conseiller·ères traité·es par transaction.")
+
+    def handle(self, *args, size, seed, if_empty, batch, **options):
+        if Department.objects.exists():
+            if if_empty:
+                self.stdout.write("La base contient déjà un département : données de démonstration conservées.")
+                self.print_logins()
+                return
+            raise CommandError("La base contient déjà des données : utilisez une base vide (ou --if-empty).")
+        tier = TIERS[size]
+        rng = random.Random(seed)
+        fake = Faker("fr_FR")
+        fake.seed_instance(seed)
+        started = time.monotonic()
+        structure = StructureBuilder(tier, rng, fake).build()
+        pairs = [(agency, c) for agency in structure.agencies for c in agency.counselors]
+        builder = PeopleBuilder(structure, tier, rng, fake)
+        people = 0
+        for start in range(0, len(pairs), batch):
+            people += builder.build(pairs[start : start + batch])
+            if size != "S":
+                self.stdout.write(f"  {people} personnes créées ({time.monotonic() - started:.0f} s)")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Département de démonstration {structure.department} créé (taille {size}, graine {seed}) : "
+                f"{len(pairs)} conseiller·ères, {people} personnes, en {time.monotonic() - started:.0f} s."
+            )
+        )
+        self.print_logins()
+
+    def print_logins(self):
+        self.stdout.write("\nIdentifiants de démonstration (mot de passe commun : %s)" % DEMO_PASSWORD)
+        for key, _profession, first, last, label in PERSONAS:
+            self.stdout.write(f"  {persona_email(key):<38} {first} {last} — {label}")
+        self.stdout.write(f"  {persona_email('admin'):<38} Alex Admin — administration de la plateforme (/admin/)")
