@@ -22,4 +22,6 @@ class UserAdmin(BaseUserAdmin):
         ("Identité", {"fields": ["first_name", "last_name", "phone"]}),
         ("Droits", {"fields": ["is_active", "is_staff", "is_superuser"]}),
     ]
-    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "first_name", "last_name", "password1", "password2"]})]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "first_name", "last_name", "password1", "password2"]})
+    ]

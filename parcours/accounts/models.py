@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from parcours.accounts.enums import Profession, MembershipRole
+from parcours.accounts.enums import MembershipRole, Profession
 
 
 class UserManager(BaseUserManager):
@@ -68,7 +68,9 @@ class Membership(models.Model):
     """A user works in an organisation with a profession and a role, between two dates."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="memberships"
+    )
     profession = models.CharField("profession", max_length=30, choices=Profession.choices)
     role = models.CharField("rôle", max_length=20, choices=MembershipRole.choices, default=MembershipRole.MEMBER)
     start_date = models.DateField("début", default=timezone.localdate)

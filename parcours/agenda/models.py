@@ -17,7 +17,10 @@ class Appointment(VersionedModel):
         "orientation.FollowUp", null=True, on_delete=models.SET_NULL, related_name="appointments"
     )
     counselor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments", verbose_name="professionnel·le"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name="professionnel·le",
     )
     starts_at = models.DateTimeField("début")
     duration_minutes = models.PositiveSmallIntegerField("durée (minutes)", default=45)

@@ -8,9 +8,9 @@ from django.utils import timezone
 from parcours.accounts.enums import ACCOMPANYING, Profession
 from parcours.accounts.models import Membership
 from parcours.agenda.cadence import cadence_days, cadence_state
-from parcours.caseload.queries import annotated_follow_ups
-from parcours.orientation.models import FollowUp
+from parcours.caseload.queries import appointment_marks
 from parcours.organizations.models import Organization
+from parcours.orientation.models import FollowUp
 
 
 @dataclass
@@ -67,14 +67,16 @@ def team_overview(viewer) -> dict:
         .order_by("user__last_name", "user__first_name")
     )
     rows = list(
-        annotated_follow_ups(follow_ups.filter(referent__isnull=False), now=now).values_list(
-            "referent_id", "parcours", "start_date", "last_at", "department_id"
-        )
+        follow_ups.filter(referent__isnull=False)
+        .order_by()
+        .values_list("referent_id", "parcours", "start_date", "beneficiary_id", "department_id")
     )
     loads: dict[int, list] = {}
     if rows:
+        marks = appointment_marks([r[3] for r in rows], now=now)
         days = cadence_days(on=today, department_id=rows[0][4])
-        for referent_id, parcours, start, last_at, _dept in rows:
+        for referent_id, parcours, start, person_id, _dept in rows:
+            last_at = marks.get(person_id, (None, None))[1]
             last_day = timezone.localtime(last_at).date() if last_at else None
             late = cadence_state(last_contact=last_day, since=start, days=days[parcours], today=today).late
             count = loads.setdefault(referent_id, [0, 0])

@@ -13,6 +13,7 @@ from parcours.agenda.enums import AppointmentKind, AppointmentStatus, Mode
 from parcours.agenda.models import Appointment
 from parcours.core.crypto import blind_index
 from parcours.demo import texts
+from parcours.demo.fastinsert import db_adapters, insert_rows, insert_tuples
 from parcours.diagnostics.enums import Barrier, BarrierLevel
 from parcours.diagnostics.models import BarrierAssessment, Diagnostic
 from parcours.journal.models import Section, TimelineEvent
@@ -23,6 +24,22 @@ from parcours.people.models import Beneficiary, Household
 from parcours.plans.enums import ActionOwner, ActionStatus, ContractKind, HoursExemption
 from parcours.plans.models import Action, Contract, Goal
 
+APPOINTMENT_COLUMNS = (
+    "version",
+    "public_id",
+    "department_id",
+    "beneficiary_id",
+    "follow_up_id",
+    "counselor_id",
+    "starts_at",
+    "duration_minutes",
+    "kind",
+    "mode",
+    "place",
+    "status",
+    "report",
+    "created_at",
+)
 SLOTS = [(9, 0), (9, 45), (10, 30), (11, 15), (13, 30), (14, 15), (15, 0), (15, 45), (16, 30)]
 STATUS_WEIGHTS = [
     (AppointmentStatus.SEEN, 74),
@@ -68,6 +85,7 @@ class PeopleBuilder:
         self.today = timezone.localdate()
         self.now = timezone.now()
         self.team_counter: dict[int, int] = {}
+        self.uuid_db, self.dt_db = db_adapters()
 
     def at(self, day: datetime.date, slot: int) -> datetime.datetime:
         hour, minute = SLOTS[slot % len(SLOTS)]
@@ -88,7 +106,9 @@ class PeopleBuilder:
                 household = Household(
                     department=dept,
                     caf_number=f"{rng.randint(1000000, 9999999)}",
-                    rsa_status=pick(rng, [(RsaStatus.OPEN_PAYABLE, 90), (RsaStatus.OPEN_SUSPENDED, 6), (RsaStatus.PENDING, 4)]),
+                    rsa_status=pick(
+                        rng, [(RsaStatus.OPEN_PAYABLE, 90), (RsaStatus.OPEN_SUSPENDED, 6), (RsaStatus.PENDING, 4)]
+                    ),
                     rsa_since=fake.date_between(start_date="-8y", end_date="-3m"),
                 )
                 rqth = rng.random() < 0.08
@@ -103,7 +123,7 @@ class PeopleBuilder:
                     sex=sex,
                     birth_date=birth,
                     email=f"{first}.{last}{rng.randint(1, 99)}@example.org".lower() if rng.random() < 0.4 else "",
-                    phone=f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+                    phone="06 " + " ".join(f"{rng.randint(10, 99)}" for _ in range(4)),
                     address_line=f"{rng.randint(1, 180)} {fake.street_name()}",
                     commune=commune,
                     nir=nir,
@@ -126,7 +146,9 @@ class PeopleBuilder:
         for person, household in zip(people, households, strict=True):
             person.household = household
         Beneficiary.objects.bulk_create(people, batch_size=2000)
-        follow_ups = [self._follow_up(p, agency, counselor) for p, (agency, counselor, _pos) in zip(people, plans, strict=True)]
+        follow_ups = [
+            self._follow_up(p, agency, counselor) for p, (agency, counselor, _pos) in zip(people, plans, strict=True)
+        ]
         FollowUp.objects.bulk_create(follow_ups, batch_size=2000)
         self._histories(people, follow_ups, plans)
         return len(people)
@@ -154,40 +176,130 @@ class PeopleBuilder:
         goal_plans, appointments, notes, events = [], [], [], []
         for person, fu, (agency, counselor, position) in zip(people, follow_ups, plans, strict=True):
             if fu.referent_id:
-                team.append(CareTeamMember(follow_up=fu, user=counselor, profession=Profession.CIP, role=TeamRole.REFERENT, since=fu.start_date))
+                team.append(
+                    CareTeamMember(
+                        follow_up=fu,
+                        user=counselor,
+                        profession=Profession.CIP,
+                        role=TeamRole.REFERENT,
+                        since=fu.start_date,
+                    )
+                )
             members = []
             if fu.parcours != Parcours.PRO and rng.random() < 0.6:
-                members.append((rng.choice(agency.social_workers), Profession.SOCIAL_WORKER, TeamRole.BINOME, AppointmentKind.SOCIAL))
+                members.append(
+                    (
+                        rng.choice(agency.social_workers),
+                        Profession.SOCIAL_WORKER,
+                        TeamRole.BINOME,
+                        AppointmentKind.SOCIAL,
+                    )
+                )
             if rng.random() < 0.12:
-                members.append((rng.choice(agency.psychologists), Profession.PSYCHOLOGIST, TeamRole.CONTRIBUTOR, AppointmentKind.PSYCHOLOGICAL))
+                members.append(
+                    (
+                        rng.choice(agency.psychologists),
+                        Profession.PSYCHOLOGIST,
+                        TeamRole.CONTRIBUTOR,
+                        AppointmentKind.PSYCHOLOGICAL,
+                    )
+                )
             if rng.random() < 0.1:
-                members.append((rng.choice(agency.digital_advisors), Profession.DIGITAL_ADVISOR, TeamRole.CONTRIBUTOR, AppointmentKind.DIGITAL))
+                members.append(
+                    (
+                        rng.choice(agency.digital_advisors),
+                        Profession.DIGITAL_ADVISOR,
+                        TeamRole.CONTRIBUTOR,
+                        AppointmentKind.DIGITAL,
+                    )
+                )
             if rng.random() < 0.05:
-                members.append((rng.choice(agency.estheticians), Profession.SOCIO_ESTHETICIAN, TeamRole.CONTRIBUTOR, AppointmentKind.WELLBEING))
+                members.append(
+                    (
+                        rng.choice(agency.estheticians),
+                        Profession.SOCIO_ESTHETICIAN,
+                        TeamRole.CONTRIBUTOR,
+                        AppointmentKind.WELLBEING,
+                    )
+                )
             for user, profession, role, _kind in members:
-                team.append(CareTeamMember(follow_up=fu, user=user, profession=profession, role=role, since=fu.start_date))
-            events.append(self._event(person, counselor, fu.start_date, "follow_up", f"Accompagnement ouvert : parcours {fu.get_parcours_display().lower()}"))
+                team.append(
+                    CareTeamMember(follow_up=fu, user=user, profession=profession, role=role, since=fu.start_date)
+                )
+            events.append(
+                self._event(
+                    person,
+                    counselor,
+                    fu.start_date,
+                    "follow_up",
+                    f"Accompagnement ouvert : parcours {fu.get_parcours_display().lower()}",
+                )
+            )
             # Diagnostic and freins, with an evolution for some.
             diag_day = fu.start_date + datetime.timedelta(days=rng.randint(5, 15))
             open_barriers = []
             if diag_day <= self.today:
                 project, rome = rng.choice(texts.ROME_PROJECTS)
                 diagnostic = Diagnostic(
-                    department=self.s.department, follow_up=fu, author=counselor, made_on=diag_day,
-                    situation=rng.choice(texts.SITUATIONS), strengths=rng.choice(texts.STRENGTHS), project=project, rome_code=rome,
+                    department=self.s.department,
+                    follow_up=fu,
+                    author=counselor,
+                    made_on=diag_day,
+                    situation=rng.choice(texts.SITUATIONS),
+                    strengths=rng.choice(texts.STRENGTHS),
+                    project=project,
+                    rome_code=rome,
                 )
                 diagnostics.append(diagnostic)
-                events.append(self._event(person, counselor, diag_day, "diagnostic", "Nouveau diagnostic socio-professionnel", Section.SOCIO_PRO))
+                events.append(
+                    self._event(
+                        person,
+                        counselor,
+                        diag_day,
+                        "diagnostic",
+                        "Nouveau diagnostic socio-professionnel",
+                        Section.SOCIO_PRO,
+                    )
+                )
                 for barrier in Barrier:
                     level = pick(rng, LEVEL_WEIGHTS)
                     later = None
                     if level in (BarrierLevel.TO_WORK_ON, BarrierLevel.BEING_LIFTED) and rng.random() < 0.35:
                         days = (self.today - diag_day).days
                         if days > 20:
-                            later = (diag_day + datetime.timedelta(days=rng.randint(15, days)), rng.choice([BarrierLevel.BEING_LIFTED, BarrierLevel.LIFTED]))
-                    assessments.append((diagnostic, BarrierAssessment(department=self.s.department, follow_up=fu, author=counselor, barrier=barrier, level=level, assessed_on=diag_day, is_current=later is None)))
+                            later = (
+                                diag_day + datetime.timedelta(days=rng.randint(15, days)),
+                                rng.choice([BarrierLevel.BEING_LIFTED, BarrierLevel.LIFTED]),
+                            )
+                    assessments.append(
+                        (
+                            diagnostic,
+                            BarrierAssessment(
+                                department=self.s.department,
+                                follow_up=fu,
+                                author=counselor,
+                                barrier=barrier,
+                                level=level,
+                                assessed_on=diag_day,
+                                is_current=later is None,
+                            ),
+                        )
+                    )
                     if later:
-                        assessments.append((None, BarrierAssessment(department=self.s.department, follow_up=fu, author=counselor, barrier=barrier, level=later[1], assessed_on=later[0], is_current=True)))
+                        assessments.append(
+                            (
+                                None,
+                                BarrierAssessment(
+                                    department=self.s.department,
+                                    follow_up=fu,
+                                    author=counselor,
+                                    barrier=barrier,
+                                    level=later[1],
+                                    assessed_on=later[0],
+                                    is_current=True,
+                                ),
+                            )
+                        )
                     final = later[1] if later else level
                     if final in (BarrierLevel.TO_WORK_ON, BarrierLevel.BEING_LIFTED):
                         open_barriers.append(barrier)
@@ -203,43 +315,105 @@ class PeopleBuilder:
                 elif rng.random() < 0.1:
                     exemption, hours = HoursExemption.REDUCED, rng.choice([6, 8, 10])
                 contract = Contract(
-                    department=self.s.department, follow_up=fu, kind=ContractKind.ENGAGEMENT, signed_on=sign_day,
-                    start_date=sign_day, end_date=sign_day + datetime.timedelta(days=rng.choice([182, 365])),
-                    weekly_hours=hours, hours_exemption=exemption,
+                    department=self.s.department,
+                    follow_up=fu,
+                    kind=ContractKind.ENGAGEMENT,
+                    signed_on=sign_day,
+                    start_date=sign_day,
+                    end_date=sign_day + datetime.timedelta(days=rng.choice([182, 365])),
+                    weekly_hours=hours,
+                    hours_exemption=exemption,
                 )
                 contracts.append(contract)
-                events.append(self._event(person, counselor, sign_day, "contract", "Contrat d'engagement signé", Section.SOCIO_PRO))
+                events.append(
+                    self._event(
+                        person, counselor, sign_day, "contract", "Contrat d'engagement signé", Section.SOCIO_PRO
+                    )
+                )
                 topics = [b.value for b in open_barriers[:2]] + ["job"]
                 for topic in topics:
                     title, actions = texts.GOALS[topic]
-                    goal_plans.append((contract, fu, Goal(contract=contract, title=title, barrier=topic if topic != "job" else ""), rng.sample(actions, k=min(len(actions), rng.randint(1, 2))), sign_day))
+                    goal_plans.append(
+                        (
+                            contract,
+                            fu,
+                            Goal(contract=contract, title=title, barrier=topic if topic != "job" else ""),
+                            rng.sample(actions, k=min(len(actions), rng.randint(1, 2))),
+                            sign_day,
+                        )
+                    )
             # Appointments: the referent every 14 days at a fixed slot, team members every 28 days.
             if fu.referent_id:
-                appointments += self._series(person, fu, counselor, agency, position % 10, (position // 10) % len(SLOTS), 14, AppointmentKind.FOLLOW_UP)
+                appointments += self._series(
+                    person,
+                    fu,
+                    counselor,
+                    agency,
+                    position % 10,
+                    (position // 10) % len(SLOTS),
+                    14,
+                    AppointmentKind.FOLLOW_UP,
+                )
             for user, _profession, _role, kind in members:
                 day_offset, slot = self._team_slot(user)
                 appointments += self._series(person, fu, user, agency, day_offset, slot, 28, kind, planned_rate=0.7)
                 if _profession == Profession.PSYCHOLOGIST:
-                    notes.append(Note(department=self.s.department, beneficiary=person, author=user, profession=Profession.PSYCHOLOGIST, visibility=NoteVisibility.PROFESSION, body=rng.choice(texts.PSY_NOTES), created_at=self._moment(fu.start_date)))
+                    notes.append(
+                        Note(
+                            department=self.s.department,
+                            beneficiary=person,
+                            author=user,
+                            profession=Profession.PSYCHOLOGIST,
+                            visibility=NoteVisibility.PROFESSION,
+                            body=rng.choice(texts.PSY_NOTES),
+                            created_at=self._moment(fu.start_date),
+                        )
+                    )
             for _ in range(rng.randint(0, 2)):
-                notes.append(Note(department=self.s.department, beneficiary=person, author=counselor, profession=Profession.CIP, visibility=NoteVisibility.TEAM, body=rng.choice(texts.TEAM_NOTES), created_at=self._moment(fu.start_date)))
-        CareTeamMember.objects.bulk_create(team, batch_size=5000)
+                notes.append(
+                    Note(
+                        department=self.s.department,
+                        beneficiary=person,
+                        author=counselor,
+                        profession=Profession.CIP,
+                        visibility=NoteVisibility.TEAM,
+                        body=rng.choice(texts.TEAM_NOTES),
+                        created_at=self._moment(fu.start_date),
+                    )
+                )
+        insert_rows(CareTeamMember, team)
         Diagnostic.objects.bulk_create(diagnostics, batch_size=5000)
         for diagnostic, assessment in assessments:
             assessment.diagnostic = diagnostic
-        BarrierAssessment.objects.bulk_create([a for _d, a in assessments], batch_size=5000)
+        insert_rows(BarrierAssessment, [a for _d, a in assessments])
         Contract.objects.bulk_create(contracts, batch_size=5000)
         Goal.objects.bulk_create([g for _c, _f, g, _a, _d in goal_plans], batch_size=5000)
         actions = []
         for _contract, fu, goal, titles, sign_day in goal_plans:
             for title in titles:
                 due = sign_day + datetime.timedelta(days=rng.randint(20, 150))
-                status = ActionStatus.DONE if due < self.today and rng.random() < 0.6 else pick(rng, [(ActionStatus.PLANNED, 50), (ActionStatus.IN_PROGRESS, 40), (ActionStatus.ABANDONED, 10)])
-                actions.append(Action(department=self.s.department, follow_up=fu, goal=goal, title=title, status=status, owner=rng.choice(ActionOwner.values), due_date=due))
-        Action.objects.bulk_create(actions, batch_size=5000)
-        Appointment.objects.bulk_create(appointments, batch_size=5000)
-        Note.objects.bulk_create(notes, batch_size=5000)
-        TimelineEvent.objects.bulk_create(events, batch_size=5000)
+                status = (
+                    ActionStatus.DONE
+                    if due < self.today and rng.random() < 0.6
+                    else pick(
+                        rng, [(ActionStatus.PLANNED, 50), (ActionStatus.IN_PROGRESS, 40), (ActionStatus.ABANDONED, 10)]
+                    )
+                )
+                actions.append(
+                    Action(
+                        department=self.s.department,
+                        follow_up=fu,
+                        goal=goal,
+                        title=title,
+                        status=status,
+                        owner=rng.choice(ActionOwner.values),
+                        due_date=due,
+                    )
+                )
+        insert_rows(Action, actions)
+        insert_tuples(Appointment._meta.db_table, APPOINTMENT_COLUMNS, appointments)
+        insert_rows(Note, notes)
+        insert_rows(TimelineEvent, events)
 
     def _moment(self, since: datetime.date) -> datetime.datetime:
         span = max((self.today - since).days, 1)
@@ -247,7 +421,15 @@ class PeopleBuilder:
         return self.at(day, self.rng.randrange(len(SLOTS)))
 
     def _event(self, person, actor, day, kind, summary, section=Section.IDENTITY):
-        return TimelineEvent(department=self.s.department, beneficiary=person, actor=actor, at=self.at(day, 0), kind=kind, summary=summary, section=section)
+        return TimelineEvent(
+            department=self.s.department,
+            beneficiary=person,
+            actor=actor,
+            at=self.at(day, 0),
+            kind=kind,
+            summary=summary,
+            section=section,
+        )
 
     def _series(self, person, fu, counselor, agency, day_offset, slot, every, kind, planned_rate=0.88):
         rng = self.rng
@@ -266,7 +448,9 @@ class PeopleBuilder:
                 continue
             if future:
                 if rng.random() < planned_rate:
-                    result.append(self._appointment(person, fu, counselor, agency, starts, kind, AppointmentStatus.PLANNED))
+                    result.append(
+                        self._appointment(person, fu, counselor, agency, starts, kind, AppointmentStatus.PLANNED)
+                    )
                 break
             status = pick(rng, STATUS_WEIGHTS)
             this_kind = AppointmentKind.DIAGNOSTIC if n == 0 and kind == AppointmentKind.FOLLOW_UP else kind
@@ -278,16 +462,20 @@ class PeopleBuilder:
     def _appointment(self, person, fu, counselor, agency, starts, kind, status):
         rng = self.rng
         mode = pick(rng, [(Mode.ON_SITE, 75), (Mode.PHONE, 15), (Mode.VIDEO, 5), (Mode.HOME, 5)])
-        return Appointment(
-            department=self.s.department,
-            beneficiary=person,
-            follow_up=fu,
-            counselor=counselor,
-            starts_at=starts,
-            duration_minutes=45,
-            kind=kind,
-            mode=mode,
-            place=agency.address if mode == Mode.ON_SITE else "",
-            status=status,
-            report=rng.choice(texts.REPORTS) if status == AppointmentStatus.SEEN and rng.random() < 0.5 else "",
+        report = rng.choice(texts.REPORTS) if status == AppointmentStatus.SEEN and rng.random() < 0.5 else ""
+        return (
+            1,
+            self.uuid_db(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            self.s.department.pk,
+            person.pk,
+            fu.pk,
+            counselor.pk,
+            self.dt_db(starts),
+            45,
+            kind.value if hasattr(kind, "value") else kind,
+            mode.value,
+            agency.address if mode == Mode.ON_SITE else "",
+            status.value if hasattr(status, "value") else status,
+            report,
+            self.dt_db(self.now),
         )

@@ -86,7 +86,9 @@ class StructureBuilder:
             own = communes[i::n_agencies] or [communes[i % len(communes)]]
             seat = own[0]
             territory = Territory.objects.create(
-                department=department, kind=TerritoryKind.LOCAL_AGENCY, name=f"Agence locale d'insertion de {seat.name}"
+                department=department,
+                kind=TerritoryKind.LOCAL_AGENCY,
+                name=f"Agence locale d'insertion de {seat.name}",
             )
             territory.communes.set(own)
             org = Organization.objects.create(
@@ -96,9 +98,7 @@ class StructureBuilder:
                 name=f"ALI {seat.name}" if n_agencies > 30 else f"Agence locale d'insertion de {seat.name}",
             )
             address = f"{self.rng.randint(1, 120)} {self.fake.street_name()}, {seat.main_postal_code} {seat.name}"
-            agencies.append(
-                Agency(territory, org, own, [max(c.population or 1, 1) for c in own], address)
-            )
+            agencies.append(Agency(territory, org, own, [max(c.population or 1, 1) for c in own], address))
         users, memberships, personas = [], [], {}
 
         def staff(agency, profession, first=None, last=None, key=None):

@@ -31,15 +31,37 @@ STRENGTHS = [
 ]
 
 GOALS = {
-    "mobility": ("Se déplacer pour travailler", ["Inscription à l'auto-école sociale", "Demande d'aide au permis", "Repérage des trajets en transports en commun"]),
-    "family": ("Trouver une solution de garde", ["Inscription en crèche à vocation d'insertion", "Rendez-vous avec la PMI"]),
+    "mobility": (
+        "Se déplacer pour travailler",
+        [
+            "Inscription à l'auto-école sociale",
+            "Demande d'aide au permis",
+            "Repérage des trajets en transports en commun",
+        ],
+    ),
+    "family": (
+        "Trouver une solution de garde",
+        ["Inscription en crèche à vocation d'insertion", "Rendez-vous avec la PMI"],
+    ),
     "health": ("Prendre soin de sa santé", ["Bilan de santé CPAM", "Mise à jour de la complémentaire santé"]),
-    "literacy": ("Progresser en français", ["Atelier sociolinguistique deux fois par semaine", "Évaluation des compétences de base"]),
+    "literacy": (
+        "Progresser en français",
+        ["Atelier sociolinguistique deux fois par semaine", "Évaluation des compétences de base"],
+    ),
     "housing": ("Stabiliser le logement", ["Demande de logement social", "Rendez-vous avec le SIAO"]),
-    "financial": ("Retrouver un budget équilibré", ["Dossier de surendettement", "Accompagnement budgétaire avec le CCAS"]),
+    "financial": (
+        "Retrouver un budget équilibré",
+        ["Dossier de surendettement", "Accompagnement budgétaire avec le CCAS"],
+    ),
     "administrative": ("Mettre à jour ses droits", ["Renouvellement du titre de séjour", "Déclaration d'impôts"]),
-    "digital": ("Être autonome sur le numérique", ["Atelier numérique à la médiathèque", "Création d'une adresse e-mail"]),
-    "job": ("Accéder à l'emploi", ["Atelier CV et lettre de motivation", "Immersion professionnelle (PMSMP)", "Candidature en SIAE"]),
+    "digital": (
+        "Être autonome sur le numérique",
+        ["Atelier numérique à la médiathèque", "Création d'une adresse e-mail"],
+    ),
+    "job": (
+        "Accéder à l'emploi",
+        ["Atelier CV et lettre de motivation", "Immersion professionnelle (PMSMP)", "Candidature en SIAE"],
+    ),
 }
 
 REPORTS = [

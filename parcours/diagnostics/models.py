@@ -28,7 +28,9 @@ class Diagnostic(models.Model):
         verbose_name = "diagnostic"
         ordering = ["-made_on", "-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(rome_code="") | Q(rome_code__regex=r"^[A-N][0-9]{4}$"), name="diagnostic_rome_code"),
+            models.CheckConstraint(
+                condition=Q(rome_code="") | Q(rome_code__regex=r"^[A-N][0-9]{4}$"), name="diagnostic_rome_code"
+            ),
         ]
 
     def __str__(self):
@@ -40,7 +42,9 @@ class BarrierAssessment(models.Model):
 
     department = models.ForeignKey("organizations.Department", on_delete=models.PROTECT, related_name="+")
     follow_up = models.ForeignKey("orientation.FollowUp", on_delete=models.CASCADE, related_name="barriers")
-    diagnostic = models.ForeignKey(Diagnostic, null=True, blank=True, on_delete=models.CASCADE, related_name="assessments")
+    diagnostic = models.ForeignKey(
+        Diagnostic, null=True, blank=True, on_delete=models.CASCADE, related_name="assessments"
+    )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     barrier = models.CharField("frein", max_length=20, choices=Barrier.choices)
     level = models.CharField("état", max_length=20, choices=BarrierLevel.choices)

@@ -55,7 +55,11 @@ def make_diagnostic(follow_up, *, by, situation="", strengths="", project="", ro
         project=project,
         rome_code=rome_code.upper(),
     )
-    record(follow_up.beneficiary, actor=by, kind="diagnostic", summary="Nouveau diagnostic socio-professionnel",
+    record(
+        follow_up.beneficiary,
+        actor=by,
+        kind="diagnostic",
+        summary="Nouveau diagnostic socio-professionnel",
         section=Section.SOCIO_PRO,
     )
     current = {a.barrier: a.level for a in current_barriers(follow_up)}
@@ -71,7 +75,11 @@ def current_barriers(follow_up):
 
 def barrier_board(follow_up) -> list[dict]:
     """Every frein with its current grade and its history (oldest first). One query."""
-    rows = BarrierAssessment.objects.filter(follow_up=follow_up).select_related("author").order_by("assessed_on", "created_at")
+    rows = (
+        BarrierAssessment.objects.filter(follow_up=follow_up)
+        .select_related("author")
+        .order_by("assessed_on", "created_at")
+    )
     history: dict = {b: [] for b in Barrier.values}
     for row in rows:
         history[row.barrier].append(row)

@@ -52,3 +52,6 @@ class AccessLog(models.Model):
         verbose_name_plural = "consultations de sections sensibles"
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["beneficiary", "-at"], name="access_beneficiary_at")]
+
+    def __str__(self):
+        return f"{self.at:%d/%m/%Y %H:%M} {self.actor_id} a lu {self.get_section_display()}"

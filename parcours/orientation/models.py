@@ -23,7 +23,10 @@ class FollowUp(models.Model):
     beneficiary = models.ForeignKey("people.Beneficiary", on_delete=models.CASCADE, related_name="follow_ups")
     parcours = models.CharField("parcours", max_length=20, choices=Parcours.choices)
     organization = models.ForeignKey(
-        "organizations.Organization", on_delete=models.PROTECT, related_name="follow_ups", verbose_name="organisme référent"
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        verbose_name="organisme référent",
     )
     referent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -95,7 +98,9 @@ class Note(models.Model):
     beneficiary = models.ForeignKey("people.Beneficiary", on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     profession = models.CharField("profession de l'auteur·rice", max_length=30, choices=Profession.choices)
-    visibility = models.CharField("visibilité", max_length=20, choices=NoteVisibility.choices, default=NoteVisibility.TEAM)
+    visibility = models.CharField(
+        "visibilité", max_length=20, choices=NoteVisibility.choices, default=NoteVisibility.TEAM
+    )
     body = EncryptedTextField("note")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -103,3 +108,6 @@ class Note(models.Model):
         verbose_name = "note"
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["beneficiary", "-created_at"], name="note_beneficiary")]
+
+    def __str__(self):
+        return f"Note du {self.created_at:%d/%m/%Y} ({self.get_visibility_display().lower()})"

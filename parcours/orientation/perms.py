@@ -24,6 +24,7 @@ TEAM_SECTIONS = {
     Profession.DIGITAL_ADVISOR: {Section.IDENTITY, Section.SOCIO_PRO},
     Profession.SOCIO_ESTHETICIAN: {Section.IDENTITY},
 }
+HEALTH_PROFESSIONS = frozenset(p for p, sections in TEAM_SECTIONS.items() if Section.HEALTH in sections)
 # Sections opened by a role, without being in the team: never a sensitive one.
 ROLE_SECTIONS = {
     Profession.AGENCY_HEAD: {Section.IDENTITY, Section.SOCIO_PRO},
@@ -67,9 +68,7 @@ class Viewer:
 def viewer_for(user) -> Viewer:
     if not user.is_authenticated:
         return Viewer(user=user)
-    memberships = tuple(
-        Membership.objects.active().filter(user=user).select_related("organization").order_by("pk")
-    )
+    memberships = tuple(Membership.objects.active().filter(user=user).select_related("organization").order_by("pk"))
     return Viewer(user=user, memberships=memberships)
 
 

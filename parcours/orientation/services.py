@@ -90,6 +90,9 @@ def readable_notes(access):
 
     return (
         Note.objects.filter(beneficiary=access.beneficiary)
-        .filter(Q(visibility=NoteVisibility.TEAM) | Q(visibility=NoteVisibility.PROFESSION, profession__in=access.team_professions))
+        .filter(
+            Q(visibility=NoteVisibility.TEAM)
+            | Q(visibility=NoteVisibility.PROFESSION, profession__in=access.team_professions)
+        )
         .select_related("author")
     )

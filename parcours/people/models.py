@@ -14,7 +14,9 @@ class Household(models.Model):
 
     department = models.ForeignKey("organizations.Department", on_delete=models.PROTECT)
     caf_number = models.CharField("matricule CAF/MSA", max_length=20, blank=True)
-    rsa_status = models.CharField("état du droit RSA", max_length=30, choices=RsaStatus.choices, default=RsaStatus.NONE)
+    rsa_status = models.CharField(
+        "état du droit RSA", max_length=30, choices=RsaStatus.choices, default=RsaStatus.NONE
+    )
     rsa_since = models.DateField("droit ouvert depuis", null=True, blank=True)
 
     class Meta:
@@ -28,7 +30,9 @@ class Household(models.Model):
 class BeneficiaryQuerySet(models.QuerySet):
     def search(self, text: str):
         for word in text.split():
-            self = self.filter(Q(last_name__icontains=word) | Q(first_name__icontains=word) | Q(birth_name__icontains=word))
+            self = self.filter(
+                Q(last_name__icontains=word) | Q(first_name__icontains=word) | Q(birth_name__icontains=word)
+            )
         return self
 
 
@@ -103,7 +107,11 @@ class Beneficiary(VersionedModel):
         if not self.birth_date:
             return None
         today = timezone.localdate()
-        return today.year - self.birth_date.year - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
+        return (
+            today.year
+            - self.birth_date.year
+            - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
+        )
 
     def set_nir(self, nir: str) -> None:
         self.nir = nir

@@ -12,7 +12,9 @@ def update_beneficiary(beneficiary, *, by, expected_version: int, changes: dict,
     for name, value in changes.items():
         if name == "nir":
             beneficiary.set_nir(value)
-            twins = type(beneficiary).objects.filter(department_id=beneficiary.department_id, nir_index=beneficiary.nir_index)
+            twins = type(beneficiary).objects.filter(
+                department_id=beneficiary.department_id, nir_index=beneficiary.nir_index
+            )
             if value and twins.exclude(pk=beneficiary.pk).exists():
                 raise ValidationError("Ce NIR est déjà celui d'une autre personne du département.")
             fields += ["nir", "nir_index"]
@@ -21,4 +23,10 @@ def update_beneficiary(beneficiary, *, by, expected_version: int, changes: dict,
             fields.append(name)
     save_versioned(beneficiary, expected_version=expected_version, fields=fields)
     labels = ", ".join(sorted({type(beneficiary)._meta.get_field(f).verbose_name for f in fields if f != "nir_index"}))
-    record(beneficiary, actor=by, kind=section, summary=f"Section « {section.label} » modifiée : {labels}", section=section)
+    record(
+        beneficiary,
+        actor=by,
+        kind=section,
+        summary=f"Section « {section.label} » modifiée : {labels}",
+        section=section,
+    )

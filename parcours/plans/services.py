@@ -50,7 +50,13 @@ def create_contract(follow_up, *, by, kind, start_date, end_date, weekly_hours, 
         hours_exemption=hours_exemption,
         signed_on=signed_on,
     )
-    record(follow_up.beneficiary, actor=by, kind="contract", summary=f"Contrat créé : {contract}", section=Section.SOCIO_PRO)
+    record(
+        follow_up.beneficiary,
+        actor=by,
+        kind="contract",
+        summary=f"Contrat créé : {contract}",
+        section=Section.SOCIO_PRO,
+    )
     return contract
 
 
@@ -65,18 +71,32 @@ def update_contract(contract, *, by, expected_version: int, **fields):
         department_id=contract.department_id,
     )
     save_versioned(contract, expected_version=expected_version, fields=list(fields))
-    record(contract.follow_up.beneficiary, actor=by, kind="contract", summary=f"Contrat modifié : {contract}", section=Section.SOCIO_PRO)
+    record(
+        contract.follow_up.beneficiary,
+        actor=by,
+        kind="contract",
+        summary=f"Contrat modifié : {contract}",
+        section=Section.SOCIO_PRO,
+    )
 
 
 @transaction.atomic
 def add_goal(contract, *, by, title: str, barrier: str = "") -> Goal:
     goal = Goal.objects.create(contract=contract, title=title, barrier=barrier, position=contract.goals.count())
-    record(contract.follow_up.beneficiary, actor=by, kind="goal", summary=f"Objectif ajouté : {title}", section=Section.SOCIO_PRO)
+    record(
+        contract.follow_up.beneficiary,
+        actor=by,
+        kind="goal",
+        summary=f"Objectif ajouté : {title}",
+        section=Section.SOCIO_PRO,
+    )
     return goal
 
 
 @transaction.atomic
-def add_action(goal, *, by, title: str, owner: str, due_date=None, owner_detail: str = "", weekly_hours=None) -> Action:
+def add_action(
+    goal, *, by, title: str, owner: str, due_date=None, owner_detail: str = "", weekly_hours=None
+) -> Action:
     follow_up = goal.contract.follow_up
     action = Action.objects.create(
         department_id=follow_up.department_id,
@@ -90,7 +110,13 @@ def add_action(goal, *, by, title: str, owner: str, due_date=None, owner_detail:
         created_by=by,
     )
     due = f" (échéance le {due_date:%d/%m/%Y})" if due_date else ""
-    record(follow_up.beneficiary, actor=by, kind="action", summary=f"Action ajoutée : {title}{due}", section=Section.SOCIO_PRO)
+    record(
+        follow_up.beneficiary,
+        actor=by,
+        kind="action",
+        summary=f"Action ajoutée : {title}{due}",
+        section=Section.SOCIO_PRO,
+    )
     return action
 
 

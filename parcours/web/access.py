@@ -5,8 +5,8 @@ through the visible querysets of `parcours.orientation.perms`, so an object out 
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
@@ -33,7 +33,9 @@ class Rule:
 
 PUBLIC = Rule("public", "Tout le monde", lambda request: True)
 AUTHENTICATED = Rule("authenticated", "Toute personne connectée", lambda request: True)
-PROFESSIONAL = Rule("professional", "Professionnel·le avec une appartenance active", lambda r: r.viewer.is_professional)
+PROFESSIONAL = Rule(
+    "professional", "Professionnel·le avec une appartenance active", lambda r: r.viewer.is_professional
+)
 ACCOMPANYING = Rule("accompanying", "Professionnel·le de l'accompagnement", lambda r: r.viewer.accompanies)
 FILE_READERS = Rule(
     "file_readers",

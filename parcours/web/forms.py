@@ -79,10 +79,14 @@ class DiagnosticForm(forms.Form):
 
 class ContractForm(VersionedForm):
     kind = forms.ChoiceField(label="Type de contrat", choices=ContractKind.choices)
-    signed_on = forms.DateField(label="Signé le", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    signed_on = forms.DateField(
+        label="Signé le", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     start_date = forms.DateField(label="Début", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     end_date = forms.DateField(label="Fin", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    weekly_hours = forms.DecimalField(label="Heures d'activité par semaine", min_value=0, max_value=60, decimal_places=1)
+    weekly_hours = forms.DecimalField(
+        label="Heures d'activité par semaine", min_value=0, max_value=60, decimal_places=1
+    )
     hours_exemption = forms.ChoiceField(label="Aménagement de la durée", choices=HoursExemption.choices)
 
     def __init__(self, *args, creating=False, **kwargs):
@@ -106,7 +110,9 @@ class ActionForm(forms.Form):
     goal = forms.TypedChoiceField(label="Objectif", coerce=int)
     title = forms.CharField(label="Action", max_length=250)
     owner = forms.ChoiceField(label="Portée par", choices=ActionOwner.choices)
-    due_date = forms.DateField(label="Échéance", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    due_date = forms.DateField(
+        label="Échéance", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def __init__(self, *args, goals=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -164,6 +170,11 @@ class CaseloadFilterForm(forms.Form):
     late = forms.BooleanField(label="En retard de cadence seulement", required=False)
     sort = forms.ChoiceField(
         label="Trier par",
-        choices=[("late", "Retard de cadence"), ("name", "Nom"), ("next", "Prochain rendez-vous"), ("last", "Dernier contact")],
+        choices=[
+            ("late", "Retard de cadence"),
+            ("name", "Nom"),
+            ("next", "Prochain rendez-vous"),
+            ("last", "Dernier contact"),
+        ],
         required=False,
     )

@@ -1,6 +1,5 @@
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
-from django.contrib.auth import views as auth_views
+from django.contrib.auth import authenticate, login, logout, views as auth_views
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -31,7 +30,9 @@ def login_view(request):
             login(request, user)
             return redirect(next_url or "web:home")
         form.add_error(None, LOCKED if is_locked(email) else BAD_LOGIN)
-    return render(request, "web/auth/login.html", {"form": form, "next": next_url}, status=200 if not form.errors else 400)
+    return render(
+        request, "web/auth/login.html", {"form": form, "next": next_url}, status=200 if not form.errors else 400
+    )
 
 
 @allow(AUTHENTICATED)

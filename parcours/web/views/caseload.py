@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 from parcours.agenda.models import Appointment
 from parcours.caseload.queries import my_caseload
 from parcours.web.access import ACCOMPANYING, allow
+from parcours.web.components.caseload_table import caseload_rows
 from parcours.web.forms import CaseloadFilterForm
 
 
@@ -26,7 +27,8 @@ def caseload(request):
     context = {
         "form": form,
         "rows": rows,
-        "late_count": sum(1 for r in rows if r.cadence.late),
+        "rows_html": caseload_rows(rows),
+        "late_count": sum(1 for r in rows if r.late),
         "today": timezone.localdate(),
     }
     template = "web/caseload.html#results" if request.htmx else "web/caseload.html"

@@ -8,16 +8,16 @@ from django.views.decorators.http import require_GET
 from parcours.agenda.enums import AppointmentStatus
 from parcours.agenda.services import suggested_next
 from parcours.diagnostics.enums import Barrier, BarrierLevel
-from parcours.plans.enums import ActionStatus
 from parcours.diagnostics.services import barrier_board
 from parcours.journal.models import SENSITIVE_SECTIONS, Section, TimelineEvent
 from parcours.journal.services import log_reads
 from parcours.orientation.perms import file_access, visible_beneficiaries
 from parcours.orientation.services import readable_notes
 from parcours.people.validators import mask_nir
+from parcours.plans.enums import ActionStatus
 from parcours.plans.services import current_contract
-from parcours.web.access import FILE_READERS, allow
 from parcours.web import forms
+from parcours.web.access import FILE_READERS, allow
 
 
 def get_file(request, public_id, *, log_reads_of_page=False):
@@ -59,9 +59,7 @@ def file_context(request, beneficiary, access, **extra):
     if access.can_read(Section.NIR):
         ctx["nir_masked"] = mask_nir(beneficiary.nir)
     if follow_up is not None:
-        appointments = list(
-            beneficiary.appointments.select_related("counselor").order_by("-starts_at")[:30]
-        )
+        appointments = list(beneficiary.appointments.select_related("counselor").order_by("-starts_at")[:30])
         upcoming = sorted((a for a in appointments if a.starts_at >= ctx["now"]), key=lambda a: a.starts_at)
         past = [a for a in appointments if a.starts_at < ctx["now"]]
         last = next((a for a in past if a.status == AppointmentStatus.SEEN), None)

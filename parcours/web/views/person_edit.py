@@ -20,7 +20,14 @@ from parcours.orientation.enums import NoteVisibility
 from parcours.orientation.services import add_note
 from parcours.people.services import update_beneficiary
 from parcours.plans.models import Action, Goal
-from parcours.plans.services import add_action, add_goal, create_contract, current_contract, set_action_status, update_contract
+from parcours.plans.services import (
+    add_action,
+    add_goal,
+    create_contract,
+    current_contract,
+    set_action_status,
+    update_contract,
+)
 from parcours.web import forms
 from parcours.web.access import ACCOMPANYING, allow
 from parcours.web.views.person import get_file, render_file
@@ -69,7 +76,9 @@ def appointment_outcome(request, public_id, appointment_id):
             messages.success(request, "Rendez-vous mis à jour.")
             return _respond(request, beneficiary, access, "appointments")
         except EditConflict as exc:
-            return _respond(request, beneficiary, access, "appointments", status=409, outcome_error=(appointment.pk, str(exc)))
+            return _respond(
+                request, beneficiary, access, "appointments", status=409, outcome_error=(appointment.pk, str(exc))
+            )
         except ValidationError as exc:
             _fail(form, exc)
     errors = " ".join(e for errs in form.errors.values() for e in errs)

@@ -11,10 +11,14 @@ from parcours.organizations.models import Department
 
 
 class Command(BaseCommand):
-    help = "Crée un département de démonstration réaliste (communes réelles, noms fictifs) et affiche les identifiants."
+    help = (
+        "Crée un département de démonstration réaliste (communes réelles, noms fictifs) et affiche les identifiants."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--size", choices=sorted(TIERS), default="S", help="S ≈ 900 personnes, M ≈ 100 000, L ≈ 2,1 M")
+        parser.add_argument(
+            "--size", choices=sorted(TIERS), default="S", help="S ≈ 900 personnes, M ≈ 100 000, L ≈ 2,1 M"
+        )
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--if-empty", action="store_true", help="Ne rien créer si un département existe déjà.")
         parser.add_argument("--batch", type=int, default=40, help="Conseiller·ères traité·es par transaction.")
@@ -48,7 +52,7 @@ class Command(BaseCommand):
         self.print_logins()
 
     def print_logins(self):
-        self.stdout.write("\nIdentifiants de démonstration (mot de passe commun : %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"\nIdentifiants de démonstration (mot de passe commun : {DEMO_PASSWORD})")
         for key, _profession, first, last, label in PERSONAS:
             self.stdout.write(f"  {persona_email(key):<38} {first} {last} — {label}")
         self.stdout.write(f"  {persona_email('admin'):<38} Alex Admin — administration de la plateforme (/admin/)")
