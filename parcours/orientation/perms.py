@@ -129,6 +129,19 @@ class FileAccess:
     def can_edit_socio_pro(self) -> bool:
         return self.can_edit and Section.SOCIO_PRO in self.sections
 
+    def can_manage_follow_up(self, viewer) -> bool:
+        """Team members, and the agency head of the organisme référent's territory, may change the referent."""
+        if self.follow_up is None:
+            return False
+        if self.can_edit:
+            return True
+        org = self.follow_up.organization
+        return any(
+            (m.organization.territory_id and m.organization.territory_id == org.territory_id)
+            or m.organization_id == org.pk
+            for m in viewer.memberships_as(Profession.AGENCY_HEAD)
+        )
+
     @property
     def acting_profession(self) -> str:
         for p in Profession.values:

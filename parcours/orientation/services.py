@@ -1,7 +1,10 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from parcours.accounts.enums import ACCOMPANYING, Profession
+from parcours.accounts.models import Membership
 from parcours.journal.services import record
 from parcours.orientation.enums import NoteVisibility, TeamRole
 from parcours.orientation.models import CareTeamMember, FollowUp, Note
@@ -30,6 +33,8 @@ def open_follow_up(beneficiary, *, by, parcours, organization, referent=None, st
 
 @transaction.atomic
 def assign_referent(follow_up, *, by, referent) -> None:
+    if not referent_candidates(follow_up).filter(user=referent).exists():
+        raise ValidationError("Le ou la référent·e doit être CIP ou assistant·e social·e de l'organisme référent.")
     follow_up.referent = referent
     follow_up.save(update_fields=["referent"])
     record(follow_up.beneficiary, actor=by, kind="team", summary=f"Référent·e désigné·e : {referent}")
@@ -52,7 +57,12 @@ def add_team_member(follow_up, *, by, user, profession, role=TeamRole.CONTRIBUTO
 
 @transaction.atomic
 def close_follow_up(follow_up, *, by, exit_reason, end_date=None) -> None:
-    follow_up.end_date = end_date or timezone.localdate()
+    end_date = end_date or timezone.localdate()
+    if end_date < follow_up.start_date:
+        raise ValidationError("La date de sortie ne peut pas précéder le début de l'accompagnement.")
+    if end_date > timezone.localdate():
+        raise ValidationError("La date de sortie ne peut pas être dans le futur.")
+    follow_up.end_date = end_date
     follow_up.exit_reason = exit_reason
     follow_up.save(update_fields=["end_date", "exit_reason"])
     CareTeamMember.objects.filter(follow_up=follow_up, until__isnull=True).update(until=follow_up.end_date)
@@ -86,8 +96,6 @@ def readable_notes(access):
     """Team notes for team members; profession-private notes only for the same profession in the team."""
     if not access.in_team:
         return Note.objects.none()
-    from django.db.models import Q
-
     return (
         Note.objects.filter(beneficiary=access.beneficiary)
         .filter(
@@ -95,4 +103,33 @@ def readable_notes(access):
             | Q(visibility=NoteVisibility.PROFESSION, profession__in=access.team_professions)
         )
         .select_related("author")
+    )
+
+
+@transaction.atomic
+def remove_team_member(member: CareTeamMember, *, by) -> None:
+    member.until = timezone.localdate()
+    member.save(update_fields=["until"])
+    record(
+        member.follow_up.beneficiary,
+        actor=by,
+        kind="team",
+        summary=f"{member.user} quitte l'équipe ({member.get_profession_display()})",
+    )
+
+
+def team_candidates(follow_up):
+    """Professionals who may join the care team: active accompanying memberships in the follow-up's département."""
+    return (
+        Membership.objects.active()
+        .filter(organization__department_id=follow_up.department_id, profession__in=ACCOMPANYING)
+        .select_related("user", "organization")
+        .order_by("user__last_name", "user__first_name")
+    )
+
+
+def referent_candidates(follow_up):
+    """Who may be referent: CIP and social workers of the organisme référent."""
+    return team_candidates(follow_up).filter(
+        organization_id=follow_up.organization_id, profession__in=[Profession.CIP, Profession.SOCIAL_WORKER]
     )

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from parcours.agenda.enums import AppointmentKind, AppointmentStatus, Mode
 from parcours.diagnostics.enums import Barrier, BarrierLevel
-from parcours.orientation.enums import NoteVisibility, Parcours
+from parcours.orientation.enums import ExitReason, NoteVisibility, Parcours, TeamRole
 from parcours.people.models import Beneficiary
 from parcours.people.validators import clean_nir
 from parcours.plans.enums import ActionOwner, ActionStatus, ContractKind, HoursExemption
@@ -177,4 +177,33 @@ class CaseloadFilterForm(forms.Form):
             ("last", "Dernier contact"),
         ],
         required=False,
+    )
+
+
+class TeamMemberForm(forms.Form):
+    membership = forms.TypedChoiceField(label="Professionnel·le", coerce=int)
+    role = forms.ChoiceField(label="Rôle dans l'équipe", choices=TeamRole.choices, initial=TeamRole.CONTRIBUTOR)
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].choices = [
+            (m.pk, f"{m.user.get_full_name()} — {m.get_profession_display()}, {m.organization}") for m in candidates
+        ]
+        self.fields["role"].choices = [c for c in TeamRole.choices if c[0] != TeamRole.REFERENT]
+
+
+class ReferentForm(forms.Form):
+    referent = forms.TypedChoiceField(label="Référent·e", coerce=int)
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["referent"].choices = [
+            (m.user_id, f"{m.user.get_full_name()} — {m.get_profession_display()}") for m in candidates
+        ]
+
+
+class CloseFollowUpForm(forms.Form):
+    exit_reason = forms.ChoiceField(label="Motif de sortie", choices=[("", "— choisir —"), *ExitReason.choices])
+    end_date = forms.DateField(
+        label="Date de sortie", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )

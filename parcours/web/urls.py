@@ -1,6 +1,6 @@
 from django.urls import path
 
-from parcours.web.views import auth, caseload, home, person, person_edit, team
+from parcours.web.views import auth, caseload, home, person, person_edit, person_team, team
 
 app_name = "web"
 
@@ -24,6 +24,10 @@ person_urls = [
         "personnes/<uuid:public_id>/actions/<int:action_id>/statut/", person_edit.action_status, name="action-status"
     ),
     path("personnes/<uuid:public_id>/notes/", person_edit.note_create, name="note-create"),
+    path("personnes/<uuid:public_id>/equipe/", person_team.team_add, name="team-add"),
+    path("personnes/<uuid:public_id>/equipe/<int:member_id>/retrait/", person_team.team_remove, name="team-remove"),
+    path("personnes/<uuid:public_id>/referent/", person_team.referent_assign, name="referent-assign"),
+    path("personnes/<uuid:public_id>/sortie/", person_team.follow_up_close, name="follow-up-close"),
 ]
 
 urlpatterns = [

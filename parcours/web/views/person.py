@@ -12,7 +12,7 @@ from parcours.diagnostics.services import barrier_board
 from parcours.journal.models import SENSITIVE_SECTIONS, Section, TimelineEvent
 from parcours.journal.services import log_reads
 from parcours.orientation.perms import file_access, visible_beneficiaries
-from parcours.orientation.services import readable_notes
+from parcours.orientation.services import readable_notes, referent_candidates, team_candidates
 from parcours.people.validators import mask_nir
 from parcours.plans.enums import ActionStatus
 from parcours.plans.services import current_contract
@@ -90,11 +90,19 @@ def file_context(request, beneficiary, access, **extra):
     return ctx
 
 
-def section_forms(access, ctx):
+def section_forms(request, access, ctx):
     """Blank forms for each section the viewer may edit."""
     result = {}
+    follow_up = access.follow_up
+    if follow_up is not None and access.can_manage_follow_up(request.viewer):
+        result["referent_form"] = forms.ReferentForm(
+            candidates=referent_candidates(follow_up), initial={"referent": follow_up.referent_id}
+        )
     if not access.can_edit:
         return result
+    if follow_up is not None:
+        result["team_form"] = forms.TeamMemberForm(candidates=team_candidates(follow_up))
+        result["close_form"] = forms.CloseFollowUpForm(initial={"end_date": timezone.localdate()})
     suggested = timezone.localtime(ctx["suggested_next"]) if ctx.get("suggested_next") else None
     result["appointment_form"] = forms.AppointmentForm(
         initial={"date": suggested.date(), "time": suggested.strftime("%H:%M")} if suggested else None
@@ -118,7 +126,7 @@ def section_forms(access, ctx):
 
 def render_file(request, beneficiary, access, *, template="web/person/file.html", status=200, **extra):
     ctx = file_context(request, beneficiary, access, **extra)
-    for name, form in section_forms(access, ctx).items():
+    for name, form in section_forms(request, access, ctx).items():
         ctx.setdefault(name, form)
     return render(request, template, ctx, status=status)
 
