@@ -60,12 +60,14 @@ def pick(rng, weighted):
     return rng.choices(values, weights)[0]
 
 
-def working_days_from(day: datetime.date, n: int) -> datetime.date:
-    while n > 0 or day.weekday() >= 5:
-        if day.weekday() < 5:
-            n -= 1
-        day += datetime.timedelta(days=1)
-    return day
+EPOCH = datetime.date(2024, 1, 1)  # a Monday: every series is anchored on it, so slots never collide
+
+
+def first_in_cycle(since: datetime.date, working_day: int, every: int) -> datetime.date:
+    """First date on or after `since` that is the `working_day`-th working day of its `every`-day cycle."""
+    offset = (working_day // 5) * 7 + working_day % 5
+    cycles = max(0, -(-((since - EPOCH).days - offset) // every))
+    return EPOCH + datetime.timedelta(days=offset + cycles * every)
 
 
 def nir_for(rng, sex: str, birth: datetime.date, insee: str) -> str:
@@ -433,7 +435,7 @@ class PeopleBuilder:
 
     def _series(self, person, fu, counselor, agency, day_offset, slot, every, kind, planned_rate=0.88):
         rng = self.rng
-        first = working_days_from(fu.start_date, day_offset % 10)
+        first = first_in_cycle(fu.start_date, day_offset % (every // 7 * 5), every)
         gap_from = None
         if rng.random() < 0.2:  # a share of people whose cadence broke down a while ago
             gap_from = self.today - datetime.timedelta(days=rng.randint(20, 70))

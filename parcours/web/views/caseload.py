@@ -35,35 +35,42 @@ def caseload(request):
     return render(request, template, context)
 
 
-def _week_start(value: str | None) -> datetime.date:
-    today = timezone.localdate()
+def _parse_day(value: str | None) -> datetime.date:
     try:
-        day = datetime.date.fromisoformat(value) if value else today
+        return datetime.date.fromisoformat(value) if value else timezone.localdate()
     except ValueError:
-        day = today
-    return day - datetime.timedelta(days=day.weekday())
+        return timezone.localdate()
 
 
 @allow(ACCOMPANYING)
 @require_GET
 def agenda(request):
-    monday = _week_start(request.GET.get("semaine"))
-    start = timezone.make_aware(datetime.datetime.combine(monday, datetime.time.min))
-    end = start + datetime.timedelta(days=7)
+    """My appointments, by week (default) or for one day (`?jour=AAAA-MM-JJ`)."""
+    today = timezone.localdate()
+    by_day = "jour" in request.GET
+    first = _parse_day(request.GET.get("jour") if by_day else request.GET.get("semaine"))
+    if not by_day:
+        first -= datetime.timedelta(days=first.weekday())
+    span = 1 if by_day else 7
+    start = timezone.make_aware(datetime.datetime.combine(first, datetime.time.min))
     appointments = (
-        Appointment.objects.filter(counselor=request.user, starts_at__gte=start, starts_at__lt=end)
+        Appointment.objects.filter(
+            counselor=request.user, starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=span)
+        )
         .select_related("beneficiary")
         .order_by("starts_at")
     )
-    days = {monday + datetime.timedelta(days=i): [] for i in range(7)}
+    days = {first + datetime.timedelta(days=i): [] for i in range(span)}
     for appointment in appointments:
         days[timezone.localtime(appointment.starts_at).date()].append(appointment)
+    step = datetime.timedelta(days=span)
     context = {
-        "monday": monday,
-        "days": [(day, items) for day, items in days.items() if day.weekday() < 5 or items],
-        "previous_week": monday - datetime.timedelta(days=7),
-        "next_week": monday + datetime.timedelta(days=7),
-        "today": timezone.localdate(),
+        "by_day": by_day,
+        "first": first,
+        "days": [(day, items) for day, items in days.items() if by_day or day.weekday() < 5 or items],
+        "previous": first - step,
+        "next": first + step,
+        "today": today,
         "count": len(appointments),
     }
     return render(request, "web/agenda.html", context)
