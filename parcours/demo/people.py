@@ -87,6 +87,7 @@ class PeopleBuilder:
         self.today = timezone.localdate()
         self.now = timezone.now()
         self.team_counter: dict[int, int] = {}
+        self.nirs: set[str] = set()
         self.uuid_db, self.dt_db = db_adapters()
 
     def at(self, day: datetime.date, slot: int) -> datetime.datetime:
@@ -116,6 +117,9 @@ class PeopleBuilder:
                 rqth = rng.random() < 0.08
                 prison = rng.random() < 0.03
                 nir = nir_for(rng, sex, birth, commune.insee_code)
+                while nir in self.nirs:  # the order number is random: redraw on the rare collision
+                    nir = nir_for(rng, sex, birth, commune.insee_code)
+                self.nirs.add(nir)
                 person = Beneficiary(
                     department=dept,
                     household_role=HouseholdRole.APPLICANT,

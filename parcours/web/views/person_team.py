@@ -91,7 +91,7 @@ def follow_up_close(request, public_id):
                 exit_reason=form.cleaned_data["exit_reason"],
                 end_date=form.cleaned_data["end_date"],
             )
-            messages.success(request, f"L'accompagnement de {beneficiary.first_name} {beneficiary.last_name} est clos.")
+            messages.success(request, f"L'accompagnement de {beneficiary.full_name} est clos.")
             return redirect("web:home")
         except ValidationError as exc:
             form.add_error(None, exc.messages[0])
