@@ -42,7 +42,7 @@ def insert_tuples(table: str, columns, rows, *, batch_size: int = 10000) -> int:
 
 
 def db_adapters():
-    """Functions turning a UUID and an aware datetime into what the current database stores."""
+    """Functions turning a UUID, an aware datetime and a date into what the current database stores."""
     if connection.vendor == "sqlite":
-        return (lambda u: u.hex), connection.ops.adapt_datetimefield_value
-    return (lambda u: u), (lambda dt: dt)
+        return (lambda u: u.hex), connection.ops.adapt_datetimefield_value, (lambda d: d.isoformat())
+    return (lambda u: u), (lambda dt: dt), (lambda d: d)

@@ -40,6 +40,20 @@ APPOINTMENT_COLUMNS = (
     "report",
     "created_at",
 )
+ASSESSMENT_COLUMNS = (
+    "department_id",
+    "follow_up_id",
+    "diagnostic_id",
+    "author_id",
+    "barrier",
+    "level",
+    "intensity",
+    "comment",
+    "assessed_on",
+    "created_at",
+    "is_current",
+)
+EVENT_COLUMNS = ("department_id", "beneficiary_id", "actor_id", "at", "kind", "section", "summary")
 SLOTS = [(9, 0), (9, 45), (10, 30), (11, 15), (13, 30), (14, 15), (15, 0), (15, 45), (16, 30)]
 STATUS_WEIGHTS = [
     (AppointmentStatus.SEEN, 74),
@@ -88,7 +102,7 @@ class PeopleBuilder:
         self.now = timezone.now()
         self.team_counter: dict[int, int] = {}
         self.nirs: set[str] = set()
-        self.uuid_db, self.dt_db = db_adapters()
+        self.uuid_db, self.dt_db, self.date_db = db_adapters()
 
     def at(self, day: datetime.date, slot: int) -> datetime.datetime:
         hour, minute = SLOTS[slot % len(SLOTS)]
@@ -277,35 +291,10 @@ class PeopleBuilder:
                                 diag_day + datetime.timedelta(days=rng.randint(15, days)),
                                 rng.choice([BarrierLevel.BEING_LIFTED, BarrierLevel.LIFTED]),
                             )
-                    assessments.append(
-                        (
-                            diagnostic,
-                            BarrierAssessment(
-                                department=self.s.department,
-                                follow_up=fu,
-                                author=counselor,
-                                barrier=barrier,
-                                level=level,
-                                assessed_on=diag_day,
-                                is_current=later is None,
-                            ),
-                        )
-                    )
+                    row = (diagnostic, fu.pk, counselor.pk, barrier.value, level.value, diag_day, later is None)
+                    assessments.append(row)
                     if later:
-                        assessments.append(
-                            (
-                                None,
-                                BarrierAssessment(
-                                    department=self.s.department,
-                                    follow_up=fu,
-                                    author=counselor,
-                                    barrier=barrier,
-                                    level=later[1],
-                                    assessed_on=later[0],
-                                    is_current=True,
-                                ),
-                            )
-                        )
+                        assessments.append((None, fu.pk, counselor.pk, barrier.value, later[1].value, later[0], True))
                     final = later[1] if later else level
                     if final in (BarrierLevel.TO_WORK_ON, BarrierLevel.BEING_LIFTED):
                         open_barriers.append(barrier)
@@ -389,9 +378,16 @@ class PeopleBuilder:
                 )
         insert_rows(CareTeamMember, team)
         Diagnostic.objects.bulk_create(diagnostics, batch_size=5000)
-        for diagnostic, assessment in assessments:
-            assessment.diagnostic = diagnostic
-        insert_rows(BarrierAssessment, [a for _d, a in assessments])
+        dept, on = self.s.department.pk, self.date_db
+        created = self.dt_db(self.now)
+        insert_tuples(
+            BarrierAssessment._meta.db_table,
+            ASSESSMENT_COLUMNS,
+            [
+                (dept, fu_pk, diag.pk if diag else None, author, barrier, level, "", "", on(day), created, current)
+                for diag, fu_pk, author, barrier, level, day, current in assessments
+            ],
+        )
         Contract.objects.bulk_create(contracts, batch_size=5000)
         Goal.objects.bulk_create([g for _c, _f, g, _a, _d in goal_plans], batch_size=5000)
         actions = []
@@ -419,7 +415,7 @@ class PeopleBuilder:
         insert_rows(Action, actions)
         insert_tuples(Appointment._meta.db_table, APPOINTMENT_COLUMNS, appointments)
         insert_rows(Note, notes)
-        insert_rows(TimelineEvent, events)
+        insert_tuples(TimelineEvent._meta.db_table, EVENT_COLUMNS, events)
 
     def _moment(self, since: datetime.date) -> datetime.datetime:
         span = max((self.today - since).days, 1)
@@ -427,15 +423,7 @@ class PeopleBuilder:
         return self.at(day, self.rng.randrange(len(SLOTS)))
 
     def _event(self, person, actor, day, kind, summary, section=Section.IDENTITY):
-        return TimelineEvent(
-            department=self.s.department,
-            beneficiary=person,
-            actor=actor,
-            at=self.at(day, 0),
-            kind=kind,
-            summary=summary,
-            section=section,
-        )
+        return (self.s.department.pk, person.pk, actor.pk, self.dt_db(self.at(day, 0)), kind, section.value, summary)
 
     def _series(self, person, fu, counselor, agency, day_offset, slot, every, kind, planned_rate=0.88):
         rng = self.rng
