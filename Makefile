@@ -63,18 +63,19 @@ test: venv quality
 	    results="$$results$$leg=$$result "; \
 	done; \
 	echo "== Résultat des tests : $$results"; \
+	$(PY) scripts/test_summary.py var/junit-sqlite.xml var/junit-postgres.xml; \
 	exit $$status
 
 test-sqlite: venv
 	@echo "== Tests pytest sur SQLite (base en mémoire, DATABASE_URL non défini) =="
-	@rc=0; env -u DATABASE_URL PARCOURS_ENV=test $(PYTEST) || rc=$$?; \
+	@rc=0; rm -f var/junit-sqlite.xml; env -u DATABASE_URL PARCOURS_ENV=test $(PYTEST) --junitxml=var/junit-sqlite.xml || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "Erreur : aucun test collecté (SQLite)." >&2; fi; \
 	exit $$rc
 
 test-postgres: venv
 	@echo "== Tests pytest sur PostgreSQL ($(PG_DATABASE_URL)) =="
 	@bash scripts/ensure-postgres.sh
-	@rc=0; DATABASE_URL=$(PG_DATABASE_URL) PARCOURS_ENV=test $(PYTEST) || rc=$$?; \
+	@rc=0; rm -f var/junit-postgres.xml; DATABASE_URL=$(PG_DATABASE_URL) PARCOURS_ENV=test $(PYTEST) --junitxml=var/junit-postgres.xml || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "Erreur : aucun test collecté (PostgreSQL)." >&2; fi; \
 	exit $$rc
 
