@@ -22,6 +22,9 @@ class EmailBackend(ModelBackend):
         now = timezone.now()
         if user.locked_until and user.locked_until > now:
             return None
+        if user.locked_until:  # the lock has expired: count failures afresh
+            user.failed_logins = 0
+            User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
         if user.check_password(password) and self.user_can_authenticate(user):
             if user.failed_logins:
                 User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)

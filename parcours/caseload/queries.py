@@ -8,9 +8,10 @@ cached). Simple grouped queries are cheaper to build and to run than one query w
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 
+from parcours.accounts.enums import ACCOMPANYING, Profession
 from parcours.agenda.cadence import cadence_days, cadence_state
 from parcours.agenda.enums import AppointmentStatus
 from parcours.agenda.models import Appointment
@@ -83,7 +84,7 @@ def action_counts(follow_up_ids, *, today) -> dict[int, tuple]:
     return {pk: (n_open, n_overdue) for pk, n_open, n_overdue in rows}
 
 
-def open_barriers_by_follow_up(follow_up_ids, *, hidden=()) -> dict[int, list]:
+def open_barriers_by_follow_up(follow_up_ids) -> dict[int, list]:
     rows = (
         BarrierAssessment.objects.filter(follow_up_id__in=follow_up_ids, is_current=True, level__in=OPEN_LEVELS)
         .order_by("barrier")
@@ -92,8 +93,7 @@ def open_barriers_by_follow_up(follow_up_ids, *, hidden=()) -> dict[int, list]:
     labels = dict(Barrier.choices)
     result: dict[int, list] = {}
     for follow_up_id, barrier in rows:
-        if barrier not in hidden:
-            result.setdefault(follow_up_id, []).append(labels[barrier])
+        result.setdefault(follow_up_id, []).append(labels[barrier])
     return result
 
 
@@ -109,6 +109,12 @@ def caseload_follow_ups(viewer):
     )
     ids = as_referent.order_by().values("pk").union(in_team.order_by().values("follow_up_id"))
     return FollowUp.objects.filter(pk__in=ids)
+
+
+def _referent_reads_health(viewer, organization_id) -> bool:
+    """As referent, the viewer acts with their profession in the organisme référent (as in perms.file_access)."""
+    professions = {m.profession for m in viewer.memberships if m.organization_id == organization_id} & ACCOMPANYING
+    return bool((professions or {Profession.CIP}) & HEALTH_PROFESSIONS)
 
 
 def my_caseload(viewer, *, search="", parcours="", late_only=False, role="", sort="late"):
@@ -129,8 +135,14 @@ def my_caseload(viewer, *, search="", parcours="", late_only=False, role="", sor
             | Q(beneficiary__first_name__icontains=word)
             | Q(beneficiary__birth_name__icontains=word)
         )
+    # Health is read through a health profession held in *that* care team (perms.file_access), not anywhere.
+    health_member = CareTeamMember.objects.filter(
+        follow_up_id=OuterRef("pk"), user=user, until__isnull=True, profession__in=HEALTH_PROFESSIONS
+    )
     rows = list(
-        follow_ups.order_by().values_list(
+        follow_ups.annotate(health_in_team=Exists(health_member))
+        .order_by()
+        .values_list(
             "pk",
             "beneficiary_id",
             "beneficiary__public_id",
@@ -139,6 +151,8 @@ def my_caseload(viewer, *, search="", parcours="", late_only=False, role="", sor
             "parcours",
             "referent_id",
             "start_date",
+            "organization_id",
+            "health_in_team",
         )
     )
     if not rows:
@@ -146,13 +160,16 @@ def my_caseload(viewer, *, search="", parcours="", late_only=False, role="", sor
     follow_up_ids = [r[0] for r in rows]
     marks = appointment_marks([r[1] for r in rows], now=now)
     actions = action_counts(follow_up_ids, today=today)
-    # The health frein is only shown to professions that may read health data in a care team.
-    hidden = () if viewer.has(*HEALTH_PROFESSIONS) else (Barrier.HEALTH,)
-    barriers = open_barriers_by_follow_up(follow_up_ids, hidden=hidden)
+    barriers = open_barriers_by_follow_up(follow_up_ids)
+    health_label = Barrier.HEALTH.label
     days = cadence_days(on=today, department_id=min(viewer.department_ids))
     labels = dict(Parcours.choices)
     result = []
-    for pk, person_id, pid, first, last, parc, referent_id, start in rows:
+    for pk, person_id, pid, first, last, parc, referent_id, start, org_id, health_in_team in rows:
+        reads_health = health_in_team or (referent_id == user.pk and _referent_reads_health(viewer, org_id))
+        open_barriers = barriers.get(pk, [])
+        if not reads_health:
+            open_barriers = [label for label in open_barriers if label != health_label]
         next_at, last_at = marks.get(person_id, (None, None))
         last_day = last_at.astimezone(tz).date() if last_at else None
         state = cadence_state(last_contact=last_day, since=start, days=days[parc], today=today)
@@ -178,7 +195,7 @@ def my_caseload(viewer, *, search="", parcours="", late_only=False, role="", sor
                 due_label=f"{state.due_on:%d/%m}",
                 open_actions=n_open,
                 overdue_actions=n_overdue,
-                open_barriers=barriers.get(pk, []),
+                open_barriers=open_barriers,
             )
         )
     result.sort(key=SORTS.get(sort, SORTS["late"]))

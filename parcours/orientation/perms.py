@@ -126,6 +126,11 @@ class FileAccess:
         return self.in_team and self.follow_up is not None
 
     @property
+    def can_manage_team(self) -> bool:
+        """Who joins or leaves the team, and the end of the accompaniment: the referent and the CIP–AS binôme."""
+        return self.can_edit and bool(self.team_professions & {Profession.CIP, Profession.SOCIAL_WORKER})
+
+    @property
     def can_edit_socio_pro(self) -> bool:
         return self.can_edit and Section.SOCIO_PRO in self.sections
 
@@ -150,6 +155,21 @@ class FileAccess:
         return ""
 
 
+def _role_covers(membership, beneficiary, follow_up) -> bool:
+    """Whether a role membership reaches this person (the scope of `visible_follow_ups`, `visible_beneficiaries`).
+
+    A role held elsewhere (another territory, another département) must not widen what a team member reads here.
+    """
+    org = membership.organization
+    if membership.profession == Profession.ORIENTATION_OFFICER:
+        return org.department_id == beneficiary.department_id
+    if membership.profession == Profession.AGENCY_HEAD and follow_up is not None:
+        if org.territory_id:
+            return follow_up.organization.territory_id == org.territory_id
+        return follow_up.organization_id == org.pk
+    return False
+
+
 def file_access(viewer: Viewer, beneficiary: Beneficiary) -> FileAccess:
     follow_up = (
         FollowUp.objects.open().filter(beneficiary=beneficiary).select_related("organization", "referent").first()
@@ -169,8 +189,9 @@ def file_access(viewer: Viewer, beneficiary: Beneficiary) -> FileAccess:
             team |= referent_professions or {Profession.CIP}
         for p in team:
             sections |= TEAM_SECTIONS.get(p, set())
-    for p in viewer.professions:
-        sections |= ROLE_SECTIONS.get(p, set())
+    for m in viewer.memberships:
+        if m.profession in ROLE_SECTIONS and _role_covers(m, beneficiary, follow_up):
+            sections |= ROLE_SECTIONS[m.profession]
     if team or sections:
         sections.add(Section.IDENTITY)
     if team:

@@ -20,7 +20,7 @@ from parcours.web import forms
 from parcours.web.access import FILE_READERS, allow
 
 
-def get_file(request, public_id, *, log_reads_of_page=False):
+def get_file(request, public_id, *, log_reads_of_page=False, shown_sections=SENSITIVE_SECTIONS):
     """The person's file if the viewer may open it (else 404), with what they may read and do."""
     beneficiary = (
         visible_beneficiaries(request.viewer)
@@ -32,7 +32,7 @@ def get_file(request, public_id, *, log_reads_of_page=False):
         raise Http404("Dossier introuvable.")
     access = file_access(request.viewer, beneficiary)
     if log_reads_of_page:
-        sensitive = access.sections & SENSITIVE_SECTIONS
+        sensitive = access.sections & shown_sections
         if sensitive:
             log_reads(
                 beneficiary,
@@ -98,11 +98,11 @@ def section_forms(request, access, ctx):
         result["referent_form"] = forms.ReferentForm(
             candidates=referent_candidates(follow_up), initial={"referent": follow_up.referent_id}
         )
-    if not access.can_edit:
-        return result
-    if follow_up is not None:
+    if follow_up is not None and access.can_manage_team:
         result["team_form"] = forms.TeamMemberForm(candidates=team_candidates(follow_up))
         result["close_form"] = forms.CloseFollowUpForm(initial={"end_date": timezone.localdate()})
+    if not access.can_edit:
+        return result
     suggested = timezone.localtime(ctx["suggested_next"]) if ctx.get("suggested_next") else None
     result["appointment_form"] = forms.AppointmentForm(
         initial={"date": suggested.date(), "time": suggested.strftime("%H:%M")} if suggested else None
@@ -141,5 +141,6 @@ def person_file(request, public_id):
 @allow(FILE_READERS)
 @require_GET
 def person_summary(request, public_id):
-    beneficiary, access = get_file(request, public_id, log_reads_of_page=True)
+    # The summary shows the health frein, and no other sensitive section.
+    beneficiary, access = get_file(request, public_id, log_reads_of_page=True, shown_sections={Section.HEALTH})
     return render_file(request, beneficiary, access, template="web/person/summary.html")

@@ -24,7 +24,7 @@ def _team_file(request, public_id, *, managers_allowed=False):
     beneficiary, access = get_file(request, public_id)
     if access.follow_up is None:
         raise PermissionDenied
-    if not (access.can_edit or (managers_allowed and access.can_manage_follow_up(request.viewer))):
+    if not (access.can_manage_team or (managers_allowed and access.can_manage_follow_up(request.viewer))):
         raise PermissionDenied
     return beneficiary, access
 
