@@ -19,16 +19,28 @@ class LoginForm(forms.Form):
     )
 
 
-class VersionedForm(forms.Form):
+class SectionForm(forms.Form):
+    """A form of the person's file: several share the page, so each has its own id prefix."""
+
+    id_prefix = "section"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
+        super().__init__(*args, **kwargs)
+
+
+class VersionedForm(SectionForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class AppointmentOutcomeForm(VersionedForm):
+    id_prefix = "outcome"
     status = forms.ChoiceField(label="Le rendez-vous a été", choices=AppointmentStatus.choices)
     report = forms.CharField(label="Compte rendu (court)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class AppointmentForm(forms.Form):
+class AppointmentForm(SectionForm):
+    id_prefix = "appointment"
     date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     time = forms.TimeField(label="Heure", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     duration_minutes = forms.IntegerField(label="Durée (minutes)", min_value=10, max_value=480, initial=45)
@@ -46,13 +58,15 @@ class AppointmentForm(forms.Form):
         return data
 
 
-class BarrierForm(forms.Form):
+class BarrierForm(SectionForm):
+    id_prefix = "barrier"
     barrier = forms.ChoiceField(label="Frein", choices=Barrier.choices, widget=forms.HiddenInput)
     level = forms.ChoiceField(label="Nouvel état", choices=BarrierLevel.choices)
     comment = forms.CharField(label="Commentaire", required=False, max_length=300)
 
 
-class DiagnosticForm(forms.Form):
+class DiagnosticForm(SectionForm):
+    id_prefix = "diagnostic"
     situation = forms.CharField(label="Situation", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     strengths = forms.CharField(label="Points d'appui", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     project = forms.CharField(label="Projet professionnel", required=False, max_length=250)
@@ -78,6 +92,7 @@ class DiagnosticForm(forms.Form):
 
 
 class ContractForm(VersionedForm):
+    id_prefix = "contract"
     kind = forms.ChoiceField(label="Type de contrat", choices=ContractKind.choices)
     signed_on = forms.DateField(
         label="Signé le", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -101,12 +116,14 @@ class ContractForm(VersionedForm):
         return data
 
 
-class GoalForm(forms.Form):
+class GoalForm(SectionForm):
+    id_prefix = "goal"
     title = forms.CharField(label="Objectif", max_length=250)
     barrier = forms.ChoiceField(label="Frein travaillé", choices=[("", "— aucun —"), *Barrier.choices], required=False)
 
 
-class ActionForm(forms.Form):
+class ActionForm(SectionForm):
+    id_prefix = "action"
     goal = forms.TypedChoiceField(label="Objectif", coerce=int)
     title = forms.CharField(label="Action", max_length=250)
     owner = forms.ChoiceField(label="Portée par", choices=ActionOwner.choices)
@@ -119,11 +136,13 @@ class ActionForm(forms.Form):
         self.fields["goal"].choices = [(g.pk, g.title) for g in goals]
 
 
-class ActionStatusForm(forms.Form):
+class ActionStatusForm(SectionForm):
+    id_prefix = "action-status"
     status = forms.ChoiceField(label="Statut", choices=ActionStatus.choices)
 
 
-class NoteForm(forms.Form):
+class NoteForm(SectionForm):
+    id_prefix = "note"
     body = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
     visibility = forms.ChoiceField(
         label="Visibilité", choices=NoteVisibility.choices, widget=forms.RadioSelect, initial=NoteVisibility.TEAM
@@ -132,6 +151,10 @@ class NoteForm(forms.Form):
 
 class IdentityForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "identity-%s")
+        super().__init__(*args, **kwargs)
 
     class Meta:
         model = Beneficiary
@@ -152,7 +175,14 @@ class IdentityForm(forms.ModelForm):
 
 
 class NirForm(VersionedForm):
-    nir = forms.CharField(label="NIR (numéro de sécurité sociale)", max_length=21, required=False)
+    id_prefix = "nir"
+    nir = forms.CharField(
+        label="NIR (numéro de sécurité sociale)",
+        max_length=21,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text="15 caractères, espaces acceptés. Laisser vide pour effacer le NIR.",
+    )
 
     def clean_nir(self):
         value = self.cleaned_data["nir"].strip()
@@ -180,7 +210,8 @@ class CaseloadFilterForm(forms.Form):
     )
 
 
-class TeamMemberForm(forms.Form):
+class TeamMemberForm(SectionForm):
+    id_prefix = "team"
     membership = forms.TypedChoiceField(label="Professionnel·le", coerce=int)
     role = forms.ChoiceField(label="Rôle dans l'équipe", choices=TeamRole.choices, initial=TeamRole.CONTRIBUTOR)
 
@@ -192,7 +223,8 @@ class TeamMemberForm(forms.Form):
         self.fields["role"].choices = [c for c in TeamRole.choices if c[0] != TeamRole.REFERENT]
 
 
-class ReferentForm(forms.Form):
+class ReferentForm(SectionForm):
+    id_prefix = "referent"
     referent = forms.TypedChoiceField(label="Référent·e", coerce=int)
 
     def __init__(self, *args, candidates=(), **kwargs):
@@ -202,7 +234,8 @@ class ReferentForm(forms.Form):
         ]
 
 
-class CloseFollowUpForm(forms.Form):
+class CloseFollowUpForm(SectionForm):
+    id_prefix = "close"
     exit_reason = forms.ChoiceField(label="Motif de sortie", choices=[("", "— choisir —"), *ExitReason.choices])
     end_date = forms.DateField(
         label="Date de sortie", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -110,6 +110,8 @@ def section_forms(request, access, ctx):
     result["note_form"] = forms.NoteForm()
     beneficiary = ctx["b"]
     result["identity_form"] = forms.IdentityForm(instance=beneficiary, initial={"version": beneficiary.version})
+    if access.can_read(Section.NIR):
+        result["nir_form"] = forms.NirForm()
     if access.can_edit_socio_pro:
         contract = ctx.get("contract")
         result["goal_form"] = forms.GoalForm()
