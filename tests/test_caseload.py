@@ -159,3 +159,11 @@ def test_the_health_frein_follows_the_profession_held_in_each_team(world, client
     assert "DURAND Alice" in html and "Mobilité" in html
     assert "Santé" not in html
     assert "Santé" in client_for("psychologist").get(reverse("web:caseload")).content.decode()
+
+
+def test_names_in_the_caseload_rows_are_escaped(world, client_for):
+    world.alice.first_name = '<script>alert("x")</script>'
+    world.alice.save(update_fields=["first_name"])
+    html = client_for("cip").get(reverse("web:caseload")).content.decode()
+    assert '<script>alert("x")</script>' not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
