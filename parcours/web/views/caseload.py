@@ -1,5 +1,6 @@
 import datetime
 
+from django.db import transaction
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -13,6 +14,7 @@ from parcours.web.forms import CaseloadFilterForm
 
 @allow(ACCOMPANYING)
 @require_GET
+@transaction.non_atomic_requests
 def caseload(request):
     form = CaseloadFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -44,6 +46,7 @@ def _parse_day(value: str | None) -> datetime.date:
 
 @allow(ACCOMPANYING)
 @require_GET
+@transaction.non_atomic_requests
 def agenda(request):
     """My appointments, by week (default) or for one day (`?jour=AAAA-MM-JJ`)."""
     today = timezone.localdate()

@@ -10,6 +10,7 @@ from parcours.web.access import AUTHENTICATED, PUBLIC, allow
 
 @allow(AUTHENTICATED)
 @require_GET
+@transaction.non_atomic_requests
 def home(request):
     viewer = request.viewer
     if viewer.accompanies:

@@ -1,5 +1,6 @@
 """The person's file: one page of sections, each a template partial that htmx can refresh."""
 
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -135,6 +136,7 @@ def render_file(request, beneficiary, access, *, template="web/person/file.html"
 
 @allow(FILE_READERS)
 @require_GET
+@transaction.non_atomic_requests
 def person_file(request, public_id):
     beneficiary, access = get_file(request, public_id, log_reads_of_page=True)
     return render_file(request, beneficiary, access)
@@ -142,6 +144,7 @@ def person_file(request, public_id):
 
 @allow(FILE_READERS)
 @require_GET
+@transaction.non_atomic_requests
 def person_summary(request, public_id):
     # The summary shows the health frein, and no other sensitive section.
     beneficiary, access = get_file(request, public_id, log_reads_of_page=True, shown_sections={Section.HEALTH})

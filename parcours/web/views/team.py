@@ -1,3 +1,4 @@
+from django.db import transaction
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -7,5 +8,6 @@ from parcours.web.access import AGENCY_HEAD, allow
 
 @allow(AGENCY_HEAD)
 @require_GET
+@transaction.non_atomic_requests
 def team(request):
     return render(request, "web/team.html", team_overview(request.viewer))

@@ -2,6 +2,7 @@ import random
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from faker import Faker
 
 from parcours.demo.people import PeopleBuilder
@@ -43,6 +44,8 @@ class Command(BaseCommand):
             people += builder.build(pairs[start : start + batch])
             if size != "S":
                 self.stdout.write(f"  {people} personnes créées ({time.monotonic() - started:.0f} s)")
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # fresh statistics, so that the planner picks the indexes
         self.stdout.write(
             self.style.SUCCESS(
                 f"Département de démonstration {structure.department} créé (taille {size}, graine {seed}) : "

@@ -1,0 +1,198 @@
+"""`python -m bench [--tiers S,M] [--backends sqlite,postgresql] [--requests N]` (see docs/benchmarks.md).
+
+Exit code 0 when every measurement ran, even if targets are missed (they show pass=false); 1 when a dataset
+or a measurement failed (the other ones still run and are written); 2 on a usage error.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import datasets
+from bench.datasets import BACKENDS, ROOT, TIERS, BenchError
+
+RESULTS = ROOT / "bench" / "results"
+
+
+def _list(value: str, allowed, *, upper=False) -> list:
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    items = [v.upper() if upper else v.lower() for v in items]
+    aliases = {"pg": "postgresql", "postgres": "postgresql"}
+    items = [aliases.get(v, v) for v in items]
+    unknown = [v for v in items if v not in allowed]
+    if unknown or not items:
+        raise argparse.ArgumentTypeError(f"valeurs possibles : {', '.join(allowed)} (reçu : {value})")
+    return list(dict.fromkeys(items))
+
+
+def parse(argv) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Mesures de performance de Parcours (W2).")
+    parser.add_argument(
+        "--tiers",
+        "--size",
+        dest="tiers",
+        type=lambda v: _list(v, TIERS, upper=True),
+        default=["S", "M"],
+        help="tailles de jeu de données, séparées par des virgules (défaut : S,M)",
+    )
+    parser.add_argument(
+        "--backends",
+        type=lambda v: _list(v, BACKENDS),
+        default=list(BACKENDS),
+        help="sqlite, postgresql (défaut : les deux)",
+    )
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=300,
+        help="requêtes chronométrées par cible (défaut : 300, réduit si --max-seconds est atteint)",
+    )
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=60.0,
+        help="budget approximatif par cible et par (taille, base), en secondes (défaut : 60)",
+    )
+    parser.add_argument("--rebuild", action="store_true", help="reconstruire les jeux de données même s'ils existent")
+    parser.add_argument("--output", type=Path, default=RESULTS / "latest.json", help="fichier JSON des résultats")
+    args = parser.parse_args(argv)
+    if args.requests < 1:
+        parser.error("--requests doit être positif")
+    return args
+
+
+def git_revision() -> str:
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "parcours", "config"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return f"{head}+modifs" if dirty else head
+
+
+def run_w2(dataset, args) -> list:
+    with tempfile.TemporaryDirectory(prefix="parcours-bench-") as tmp:
+        out = Path(tmp) / "w2.json"
+        sql_out = RESULTS / f"w2-sql-{dataset.tier}-{dataset.backend}.txt"
+        datasets.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.w2",
+                "--tier",
+                dataset.tier,
+                "--backend",
+                dataset.backend,
+                "--requests",
+                str(args.requests),
+                "--max-seconds",
+                str(args.max_seconds),
+                "--out",
+                str(out),
+                "--sql-out",
+                str(sql_out),
+            ],
+            dataset.url,
+            label=f"W2 {dataset.tier}/{dataset.backend}",
+        )
+        return json.loads(out.read_text(encoding="utf-8"))["rows"]
+
+
+def fmt(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "oui" if value else "NON"
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+    return str(value)
+
+
+def print_table(rows: list) -> None:
+    columns = [
+        ("workload", "charge"),
+        ("metric", "mesure"),
+        ("tier", "taille"),
+        ("backend", "base"),
+        ("rows", "lignes"),
+        ("value", "valeur"),
+        ("unit", "unité"),
+        ("limit", "limite"),
+        ("ratio", "ratio"),
+        ("target", "cible"),
+        ("pass", "atteinte"),
+    ]
+    cells = [[fmt(r.get(key)) for key, _ in columns] for r in rows]
+    widths = [max(len(title), *(len(c[i]) for c in cells)) for i, (_, title) in enumerate(columns)]
+    line = "  ".join(title.ljust(w) for (_, title), w in zip(columns, widths, strict=True))
+    print("\n" + line + "\n" + "-" * len(line))
+    for c in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)))
+
+
+def main(argv=None) -> int:
+    args = parse(argv)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    revision = git_revision()
+    run_at = time.strftime("%Y-%m-%dT%H:%M:%S")
+    print(
+        f"Banc Parcours — W2 « Ma file active » — tailles {','.join(args.tiers)}, bases {','.join(args.backends)}, "
+        f"{args.requests} requêtes par cible — révision {revision}",
+        flush=True,
+    )
+    rows, errors = [], []
+    pg_ok = True
+    if "postgresql" in args.backends:
+        try:
+            datasets.ensure_postgres()
+        except BenchError as exc:
+            pg_ok = False
+            errors.append(str(exc))
+            print(f"ERREUR : {exc}", file=sys.stderr, flush=True)
+    for tier in args.tiers:
+        for backend in args.backends:
+            if backend == "postgresql" and not pg_ok:
+                continue
+            print(f"\n== {tier} / {backend}", flush=True)
+            started = time.monotonic()
+            try:
+                dataset = datasets.ensure(tier, backend, rebuild=args.rebuild)
+                print(f"  Mesure de W2 ({args.requests} requêtes par cible au plus)…", flush=True)
+                measured = run_w2(dataset, args)
+            except (BenchError, OSError, ValueError) as exc:
+                errors.append(f"{tier}/{backend} : {exc}")
+                print(f"ERREUR {tier}/{backend} : {exc}", file=sys.stderr, flush=True)
+                continue
+            for row in measured:
+                row.update(
+                    build_s=dataset.build.get("build_s"),
+                    dataset_reused=dataset.build.get("reused"),
+                    dataset_stale=dataset.build.get("stale", False),
+                    revision=revision,
+                    run_at=run_at,
+                )
+            rows += measured
+            print(f"  {tier}/{backend} mesuré en {time.monotonic() - started:.0f} s", flush=True)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if rows:
+        print_table(rows)
+    print(f"\nRésultats : {args.output}", flush=True)
+    if errors:
+        print(f"{len(errors)} erreur(s) :", file=sys.stderr)
+        for e in errors:
+            print(f"  - {e}", file=sys.stderr)
+        return 1
+    return 0
