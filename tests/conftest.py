@@ -9,10 +9,19 @@ import os
 import pytest
 from django.test import Client
 
+from parcours.core import rules
 from tests.world import PERSONAS, build_world
 
 if os.environ.get("PARCOURS_ENV") != "test":  # settings would be the production ones (secure cookies, SMTP…)
     raise pytest.UsageError("Lancez les tests avec PARCOURS_ENV=test (voir le Makefile).")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rule_cache():
+    """Dated rules are cached per process; a rolled-back test must not leave its values to the next one."""
+    rules._cache.clear()
+    yield
+    rules._cache.clear()
 
 
 @pytest.fixture

@@ -157,6 +157,14 @@ def test_rule_values_reads_every_key_in_one_query(world, django_assert_num_queri
     assert values == {"cadence.days.pro": 15, "contract.weekly_hours": 15}
 
 
+def test_rules_are_cached_and_a_new_value_is_seen_at_once(world, django_assert_num_queries):
+    rule_value("cadence.days.pro", on=TODAY, department_id=world.dept_a.pk)
+    with django_assert_num_queries(0):  # asked again: answered from the process cache
+        assert rule_value("cadence.days.pro", on=TODAY, department_id=world.dept_a.pk) == 15
+    rule("cadence.days.pro", 10, datetime.date(2026, 1, 1), world.dept_a)  # saving a rule empties the cache
+    assert rule_value("cadence.days.pro", on=TODAY, department_id=world.dept_a.pk) == 10
+
+
 # --- Cadence -------------------------------------------------------------------------------------------------
 
 
