@@ -167,3 +167,14 @@ def test_names_in_the_caseload_rows_are_escaped(world, client_for):
     html = client_for("cip").get(reverse("web:caseload")).content.decode()
     assert '<script>alert("x")</script>' not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+
+
+def test_the_person_search_finds_only_the_files_the_viewer_may_open(world, client_for):
+    url = reverse("web:person-search")
+    assert "DURAND Alice" in client_for("cip").get(url, {"q": "durand"}).content.decode()
+    assert "DURAND Alice" in client_for("orientation_officer").get(url, {"q": "alice dur"}).content.decode()
+    html = client_for("cip_out").get(url, {"q": "durand"}).content.decode()
+    assert "DURAND Alice" not in html and "Aucun dossier accessible" in html
+    assert "DURAND" not in client_for("cip_b").get(url, {"q": "durand"}).content.decode()
+    partial = client_for("cip").get(url, {"q": "d"}, headers={"HX-Request": "true"}).content.decode()
+    assert "au moins deux caractères" in partial and "<html" not in partial

@@ -36,6 +36,7 @@ def to(name):
 
 
 CASELOAD, TEAM, ADMIN, LOGGED_OUT = to("web:caseload"), to("web:team"), to("admin:index"), to("web:login")
+SEARCH_PAGE = to("web:person-search")
 FILE = to("web:person")  # back to Alice's file (plain POST without htmx)
 
 
@@ -47,8 +48,9 @@ def everyone(value):
 # Columns, in the order of tests.world.PERSONAS:
 #  anon  inact  cip  sw  psy  dig  esth  cip_out  psy_out  multi  cip_b  head  orient  steer  admin  padm  ended
 HOME =      (LOGIN, LOGIN, CASELOAD, CASELOAD, CASELOAD, CASELOAD, CASELOAD, CASELOAD, CASELOAD, CASELOAD, CASELOAD,
-             TEAM, 200, 200, 200, ADMIN, 200)
+             TEAM, SEARCH_PAGE, 200, 200, ADMIN, 200)
 ACC_PAGE =  (LOGIN, LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403)
+SEARCH =    (LOGIN, LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403, 403, 403)
 HEAD_PAGE = (LOGIN, LOGIN, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403)
 FILE_READ = (LOGIN, LOGIN, 200, 200, 200, 200, 200, 404, 404, 404, 404, 200, 200, 403, 403, 403, 403)
 POST_ONLY = (LOGIN, LOGIN, 405, 405, 405, 405, 405, 405, 405, 405, 405, 403, 403, 403, 403, 403, 403)
@@ -77,6 +79,7 @@ EXPECTED = {
     "web:password_reset_confirm": {"GET": everyone(200)},  # a wrong token shows "ce lien n'est plus valable"
     "web:password-reset-complete": {"GET": everyone(200)},
     "web:caseload": {"GET": ACC_PAGE},
+    "web:person-search": {"GET": SEARCH},
     "web:agenda": {"GET": ACC_PAGE},
     "web:team": {"GET": HEAD_PAGE},
     "web:person": {"GET": FILE_READ},
@@ -191,7 +194,7 @@ def outcome(response, world):
             return LOGIN
         if path == reverse("admin:login") and query.startswith("next="):
             return ADMIN_LOGIN
-        for name in ("web:caseload", "web:team", "admin:index", "web:login"):
+        for name in ("web:caseload", "web:team", "admin:index", "web:login", "web:person-search"):
             if path == reverse(name):
                 return to(name)
         return f"302 {location}"

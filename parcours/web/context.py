@@ -13,6 +13,8 @@ def operator(request):
             "caseload": is_authenticated and viewer.accompanies,
             "agenda": is_authenticated and viewer.accompanies,
             "team": is_authenticated and viewer.has(Profession.AGENCY_HEAD),
+            "search": is_authenticated
+            and (viewer.accompanies or viewer.has(Profession.AGENCY_HEAD, Profession.ORIENTATION_OFFICER)),
             "admin": is_authenticated and request.user.is_staff,
         }
         if is_authenticated

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from parcours.web.views import auth, caseload, home, person, person_edit, person_team, team
+from parcours.web.views import auth, caseload, home, person, person_edit, person_team, search, team
 
 app_name = "web"
 
@@ -42,5 +42,6 @@ urlpatterns = [
     path("file-active/", caseload.caseload, name="caseload"),
     path("agenda/", caseload.agenda, name="agenda"),
     path("equipe/", team.team, name="team"),
+    path("personnes/", search.person_search, name="person-search"),
     *person_urls,
 ]

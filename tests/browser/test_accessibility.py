@@ -71,6 +71,8 @@ VISITS = {
     "cip": [
         Visit("file active", "/file-active/", "Ma file active"),
         Visit("agenda", "/agenda/", "Mon agenda"),
+        Visit("agenda du jour", "/agenda/?jour=2026-11-23", "Mon agenda"),
+        Visit("recherche", "/personnes/?q=ri", "Rechercher une personne"),
         Visit("dossier (CIP)", PERSON, "Léa RIVIÈRE", details=True),
         Visit("synthèse imprimable", PERSON + "synthese/", "Synthèse de l'accompagnement"),
         Visit("404", f"/personnes/{uuid.UUID(int=0)}/", "Page introuvable", status=404),

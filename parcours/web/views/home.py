@@ -17,6 +17,8 @@ def home(request):
         return redirect("web:caseload")
     if viewer.has(Profession.AGENCY_HEAD):
         return redirect("web:team")
+    if viewer.has(Profession.ORIENTATION_OFFICER):
+        return redirect("web:person-search")
     if request.user.is_staff:
         return redirect("admin:index")
     return render(request, "web/home.html", {"memberships": viewer.memberships})
