@@ -10,7 +10,10 @@ from parcours.accounts.models import Membership
 from parcours.agenda.cadence import cadence_days, cadence_state
 from parcours.caseload.queries import appointment_marks
 from parcours.organizations.models import Organization
-from parcours.orientation.models import FollowUp
+from parcours.orientation.models import CareTeamMember, FollowUp
+
+# Professions whose caseload is held against the target ratio (the référent·es).
+REFERENT_PROFESSIONS = frozenset({Profession.CIP})
 
 
 @dataclass
@@ -20,8 +23,9 @@ class CounselorLoad:
     organization: str
     profession: str
     caseload: int
-    target: int
+    target: int | None  # only professions that are referents carry the target ratio
     late: int
+    in_teams: int = 0
 
     @property
     def ratio(self) -> float:
@@ -37,6 +41,8 @@ class CounselorLoad:
 
     @property
     def load_state(self) -> str:
+        if not self.target:
+            return ""
         if self.ratio > 1.1:
             return "over"
         if self.ratio < 0.8:
@@ -71,6 +77,13 @@ def team_overview(viewer) -> dict:
         .order_by()
         .values_list("referent_id", "parcours", "start_date", "beneficiary_id", "department_id")
     )
+    in_teams = dict(
+        CareTeamMember.objects.filter(follow_up__in=follow_ups, until__isnull=True)
+        .order_by()
+        .values("user_id")
+        .annotate(n=Count("pk"))
+        .values_list("user_id", "n")
+    )
     loads: dict[int, list] = {}
     if rows:
         marks = appointment_marks([r[3] for r in rows], now=now)
@@ -96,8 +109,9 @@ def team_overview(viewer) -> dict:
                 organization=m.organization.name,
                 profession=m.get_profession_display(),
                 caseload=caseload,
-                target=m.organization.target_caseload,
+                target=m.organization.target_caseload if m.profession in REFERENT_PROFESSIONS or caseload else None,
                 late=late,
+                in_teams=in_teams.get(m.user_id, 0),
             )
         )
     without_referent = list(
