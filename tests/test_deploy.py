@@ -17,6 +17,7 @@ def test_production_settings_pass_check_deploy_without_warning():
         "ALLOWED_HOSTS": "parcours.example.org",
     }
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests' conftest for the live server only
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
