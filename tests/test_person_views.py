@@ -117,6 +117,25 @@ def test_two_identity_edits_from_the_same_version_the_second_gets_409(world, cli
     assert (alice.phone, alice.version) == ("0611111111", version + 1)
 
 
+def test_an_invalid_identity_edit_is_refused_and_the_file_keeps_the_stored_values(world, client_for):
+    stored_phone = world.alice.phone
+    data = {
+        "first_name": "Alicia",
+        "last_name": "Durand",
+        "birth_date": "1984-05-12",
+        "email": "pas-une-adresse",
+        "phone": "0699999999",
+        "version": world.alice.version,
+    }
+    response = client_for("cip").post(url("web:person-identity", world), data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Saisissez une adresse de courriel valide." in html
+    assert "Alicia DURAND" not in html  # the file's title still shows the stored name
+    alice = stored(Beneficiary, world.alice.pk)
+    assert (alice.first_name, alice.phone, alice.version) == ("Alice", stored_phone, world.alice.version)
+
+
 def test_two_contract_edits_from_the_same_version_the_second_gets_409(world, client_for):
     contract = world.contract
     base = {

@@ -4,6 +4,8 @@ With htmx the answer is the refreshed section; without JavaScript, a redirect to
 with the errors).
 """
 
+import copy
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
@@ -239,8 +241,8 @@ def note_create(request, public_id):
 @require_POST
 def identity_save(request, public_id):
     beneficiary, access = _editable(request, public_id)
-    form = forms.IdentityForm(request.POST, instance=beneficiary)
-    version = beneficiary.version
+    # The form validates a copy: the file shown with the errors keeps the stored values.
+    form = forms.IdentityForm(request.POST, instance=copy.copy(beneficiary))
     if form.is_valid():
         changes = {f: form.cleaned_data[f] for f in form.changed_data if f != "version"}
         try:
@@ -258,7 +260,6 @@ def identity_save(request, public_id):
             beneficiary.refresh_from_db()
             form.add_error(None, str(exc))
             return _respond(request, beneficiary, access, "identity", status=409, identity_form=form)
-    beneficiary.version = version
     return _respond(request, beneficiary, access, "identity", status=400, identity_form=form, identity_open=True)
 
 
