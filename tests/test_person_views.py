@@ -295,3 +295,23 @@ def test_a_form_post_needs_the_csrf_token_of_the_page(world, client_for):
     response = client.post(url("web:note-create", world), {**data, "csrfmiddlewaretoken": token})
     assert response.status_code == 302
     assert Note.objects.count() == before + 1
+
+
+def test_the_file_tells_when_the_next_appointment_is_due_and_if_it_is_late(world, client_for):
+    Appointment.objects.filter(beneficiary=world.alice).exclude(pk=world.appointment_past.pk).update(
+        status="cancelled"
+    )
+    today = timezone.localdate()
+    seen_at = timezone.now() - datetime.timedelta(days=20)
+    Appointment.objects.filter(pk=world.appointment_past.pk).update(status="seen", starts_at=seen_at)
+    html = client_for("cip").get(url("web:person", world)).content.decode()
+    due = timezone.localtime(seen_at).date() + datetime.timedelta(days=15)
+    assert "un rendez-vous tous les 15 jours" in html
+    assert f"En retard de {(today - due).days} j" in html and f"dû le {due:%d/%m/%Y}" in html
+
+    Appointment.objects.filter(pk=world.appointment_past.pk).update(
+        starts_at=timezone.now() - datetime.timedelta(days=2)
+    )
+    html = client_for("cip").get(url("web:person", world)).content.decode()
+    due = today - datetime.timedelta(days=2) + datetime.timedelta(days=15)
+    assert "En retard de" not in html and f"Prochain rendez-vous à tenir avant le {due:%d/%m/%Y}" in html

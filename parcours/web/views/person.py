@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from parcours.agenda.cadence import cadence_days, cadence_state
 from parcours.agenda.enums import AppointmentStatus
 from parcours.agenda.services import suggested_next
 from parcours.diagnostics.enums import Barrier, BarrierLevel
@@ -64,8 +65,18 @@ def file_context(request, beneficiary, access, **extra):
         upcoming = sorted((a for a in appointments if a.starts_at >= ctx["now"]), key=lambda a: a.starts_at)
         past = [a for a in appointments if a.starts_at < ctx["now"]]
         last = next((a for a in past if a.status == AppointmentStatus.SEEN), None)
-        base = upcoming[-1] if upcoming else last
+        planned = [a for a in upcoming if a.status == AppointmentStatus.PLANNED]
+        base = planned[-1] if planned else last
+        today = timezone.localdate()
+        days = cadence_days(on=today, department_id=follow_up.department_id)[follow_up.parcours]
         ctx.update(
+            cadence=cadence_state(
+                last_contact=timezone.localtime(last.starts_at).date() if last else None,
+                since=follow_up.start_date,
+                days=days,
+                today=today,
+            ),
+            cadence_days=days,
             upcoming=upcoming,
             past=past,
             team=list(follow_up.team.filter(until__isnull=True).select_related("user")),
