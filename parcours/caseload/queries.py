@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 
-from parcours.accounts.enums import ACCOMPANYING, Profession
 from parcours.agenda.cadence import cadence_days, cadence_state
 from parcours.agenda.enums import AppointmentStatus
 from parcours.agenda.models import Appointment
@@ -19,7 +18,7 @@ from parcours.diagnostics.enums import OPEN_LEVELS, Barrier
 from parcours.diagnostics.models import BarrierAssessment
 from parcours.orientation.enums import Parcours
 from parcours.orientation.models import CareTeamMember, FollowUp
-from parcours.orientation.perms import HEALTH_PROFESSIONS
+from parcours.orientation.perms import HEALTH_PROFESSIONS, referent_professions
 from parcours.plans.enums import OPEN_ACTION_STATUSES
 from parcours.plans.models import Action
 
@@ -111,12 +110,6 @@ def caseload_follow_ups(viewer):
     return FollowUp.objects.filter(pk__in=ids)
 
 
-def _referent_reads_health(viewer, organization_id) -> bool:
-    """As referent, the viewer acts with their profession in the organisme référent (as in perms.file_access)."""
-    professions = {m.profession for m in viewer.memberships if m.organization_id == organization_id} & ACCOMPANYING
-    return bool((professions or {Profession.CIP}) & HEALTH_PROFESSIONS)
-
-
 def my_caseload(viewer, *, search="", parcours="", late_only=False, role="", sort="late"):
     user = viewer.user
     now = timezone.now()
@@ -166,7 +159,8 @@ def my_caseload(viewer, *, search="", parcours="", late_only=False, role="", sor
     labels = dict(Parcours.choices)
     result = []
     for pk, person_id, pid, first, last, parc, referent_id, start, org_id, health_in_team in rows:
-        reads_health = health_in_team or (referent_id == user.pk and _referent_reads_health(viewer, org_id))
+        as_referent = referent_id == user.pk and bool(referent_professions(viewer, org_id) & HEALTH_PROFESSIONS)
+        reads_health = health_in_team or as_referent
         open_barriers = barriers.get(pk, [])
         if not reads_health:
             open_barriers = [label for label in open_barriers if label != health_label]

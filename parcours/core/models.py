@@ -1,7 +1,5 @@
 """Dated configuration: legal numbers are data with an effective date, never constants in code."""
 
-import datetime
-
 from django.db import models
 
 
@@ -35,9 +33,3 @@ class VersionedModel(models.Model):
 
     class Meta:
         abstract = True
-
-
-def today() -> datetime.date:
-    from django.utils import timezone
-
-    return timezone.localdate()

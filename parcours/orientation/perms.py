@@ -155,6 +155,12 @@ class FileAccess:
         return ""
 
 
+def referent_professions(viewer: Viewer, organization_id) -> set:
+    """As referent, the viewer acts with the accompanying professions they hold in the organisme référent."""
+    held = {m.profession for m in viewer.memberships if m.organization_id == organization_id} & ACCOMPANYING
+    return held or {Profession.CIP}
+
+
 def _role_covers(membership, beneficiary, follow_up) -> bool:
     """Whether a role membership reaches this person (the scope of `visible_follow_ups`, `visible_beneficiaries`).
 
@@ -183,10 +189,7 @@ def file_access(viewer: Viewer, beneficiary: Beneficiary) -> FileAccess:
             )
         )
         if follow_up.referent_id == viewer.user.pk:
-            referent_professions = {
-                m.profession for m in viewer.memberships if m.organization_id == follow_up.organization_id
-            } & ACCOMPANYING
-            team |= referent_professions or {Profession.CIP}
+            team |= referent_professions(viewer, follow_up.organization_id)
         for p in team:
             sections |= TEAM_SECTIONS.get(p, set())
     for m in viewer.memberships:
