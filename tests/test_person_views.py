@@ -10,6 +10,7 @@ from django.utils.html import escape
 
 from parcours.agenda.models import Appointment
 from parcours.core.concurrency import EditConflict
+from parcours.diagnostics.models import BarrierAssessment
 from parcours.journal.models import Section, TimelineEvent
 from parcours.orientation.models import Note
 from parcours.people.models import Beneficiary
@@ -315,3 +316,16 @@ def test_the_file_tells_when_the_next_appointment_is_due_and_if_it_is_late(world
     html = client_for("cip").get(url("web:person", world)).content.decode()
     due = today - datetime.timedelta(days=2) + datetime.timedelta(days=15)
     assert "En retard de" not in html and f"Prochain rendez-vous à tenir avant le {due:%d/%m/%Y}" in html
+
+
+def test_a_profession_without_health_access_can_neither_see_nor_grade_the_health_frein(world, client_for):
+    before = BarrierAssessment.objects.filter(follow_up__beneficiary=world.alice, barrier="health").count()
+    client = client_for("digital_advisor")
+    html = client.get(url("web:person", world)).content.decode()
+    assert 'id="barrier-health"' not in html and 'name="level_health"' not in html
+    refused = client.post(url("web:barrier-update", world), {"barrier": "health", "level": "lifted"})
+    assert refused.status_code == 400
+    client.post(url("web:diagnostic-create", world), {"level_health": "lifted", "level_mobility": "lifted"})
+    assert BarrierAssessment.objects.filter(follow_up__beneficiary=world.alice, barrier="health").count() == before
+    html = client_for("cip").get(url("web:person", world)).content.decode()
+    assert 'id="barrier-health"' in html and 'name="level_health"' in html

@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from parcours.accounts.enums import ACCOMPANYING, Profession
 from parcours.accounts.models import Membership
+from parcours.diagnostics.enums import Barrier
 from parcours.journal.models import Section
 from parcours.orientation.models import CareTeamMember, FollowUp
 from parcours.people.models import Beneficiary
@@ -124,6 +125,11 @@ class FileAccess:
     def can_edit(self) -> bool:
         """Record appointments, diagnostics, contract, notes: members of the care team."""
         return self.in_team and self.follow_up is not None
+
+    @property
+    def readable_barriers(self) -> tuple:
+        """The freins this viewer reads and grades: the health frein follows the health section."""
+        return tuple(b for b in Barrier if b != Barrier.HEALTH or Section.HEALTH in self.sections)
 
     @property
     def can_manage_team(self) -> bool:

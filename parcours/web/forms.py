@@ -77,18 +77,19 @@ class DiagnosticForm(SectionForm):
         error_messages={"invalid": "Le code ROME est une lettre suivie de quatre chiffres (ex. : K1304)."},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, barriers=tuple(Barrier), **kwargs):
         super().__init__(*args, **kwargs)
-        for barrier in Barrier:
+        self.barriers = barriers
+        for barrier in barriers:
             self.fields[f"level_{barrier.value}"] = forms.ChoiceField(
                 label=barrier.label, choices=[("", "— inchangé —"), *BarrierLevel.choices], required=False
             )
 
     def levels(self) -> dict:
-        return {b.value: self.cleaned_data.get(f"level_{b.value}") for b in Barrier}
+        return {b.value: self.cleaned_data.get(f"level_{b.value}") for b in self.barriers}
 
     def barrier_fields(self):
-        return [self[f"level_{b.value}"] for b in Barrier]
+        return [self[f"level_{b.value}"] for b in self.barriers]
 
 
 class ContractForm(VersionedForm):

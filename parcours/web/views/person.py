@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from parcours.agenda.cadence import cadence_days, cadence_state
 from parcours.agenda.enums import AppointmentStatus
 from parcours.agenda.services import suggested_next
-from parcours.diagnostics.enums import Barrier, BarrierLevel
+from parcours.diagnostics.enums import BarrierLevel
 from parcours.diagnostics.services import barrier_board
 from parcours.journal.models import SENSITIVE_SECTIONS, Section, TimelineEvent
 from parcours.journal.services import log_reads
@@ -83,9 +83,7 @@ def file_context(request, beneficiary, access, **extra):
             suggested_next=suggested_next(follow_up=follow_up, after=base.starts_at if base else None),
         )
         if access.can_read(Section.SOCIO_PRO):
-            board = barrier_board(follow_up)
-            if not access.can_read(Section.HEALTH):
-                board = [row for row in board if row["barrier"] != Barrier.HEALTH]
+            board = [row for row in barrier_board(follow_up) if row["barrier"] in access.readable_barriers]
             contract = current_contract(follow_up)
             ctx.update(
                 board=board,
@@ -127,7 +125,7 @@ def section_forms(request, access, ctx):
     if access.can_edit_socio_pro:
         contract = ctx.get("contract")
         result["goal_form"] = forms.GoalForm()
-        result["diagnostic_form"] = forms.DiagnosticForm()
+        result["diagnostic_form"] = forms.DiagnosticForm(barriers=access.readable_barriers)
         result["action_form"] = forms.ActionForm(goals=ctx.get("goals", []))
         result["contract_form"] = forms.ContractForm(
             creating=contract is None,

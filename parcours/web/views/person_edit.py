@@ -118,7 +118,7 @@ def appointment_create(request, public_id):
 def barrier_update(request, public_id):
     beneficiary, access = _editable(request, public_id, socio_pro=True)
     form = forms.BarrierForm(request.POST)
-    if form.is_valid() and (form.cleaned_data["barrier"] != "health" or access.can_read(Section.HEALTH)):
+    if form.is_valid() and form.cleaned_data["barrier"] in access.readable_barriers:
         grade_barrier(
             access.follow_up,
             barrier=form.cleaned_data["barrier"],
@@ -134,11 +134,8 @@ def barrier_update(request, public_id):
 @require_POST
 def diagnostic_create(request, public_id):
     beneficiary, access = _editable(request, public_id, socio_pro=True)
-    form = forms.DiagnosticForm(request.POST)
+    form = forms.DiagnosticForm(request.POST, barriers=access.readable_barriers)
     if form.is_valid():
-        levels = form.levels()
-        if not access.can_read(Section.HEALTH):
-            levels.pop("health", None)
         data = form.cleaned_data
         make_diagnostic(
             access.follow_up,
@@ -147,7 +144,7 @@ def diagnostic_create(request, public_id):
             strengths=data["strengths"],
             project=data["project"],
             rome_code=data["rome_code"],
-            levels=levels,
+            levels=form.levels(),
         )
         messages.success(request, "Diagnostic enregistré.")
         return _respond(request, beneficiary, access, "diagnostic")
