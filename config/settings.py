@@ -32,7 +32,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_q",
     "parcours.core",
+    "parcours.jobs",
     "parcours.organizations",
     "parcours.accounts",
     "parcours.journal",
@@ -102,6 +104,9 @@ else:
         " -c random_page_cost=1.1"
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if ENV == "test" and DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not memory: worker processes started by the tests (tests/test_jobs.py) must see the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-parcours.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -192,6 +197,26 @@ if PRODUCTION:
 if ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+
+# Background work: django-q2 on the ORM broker (same database, same transaction; no extra server).
+# Two clusters, one per queue of parcours/jobs/queues.py: `manage.py qcluster` (interactive) and
+# `Q_CLUSTER_NAME=bulk manage.py qcluster` (bulk). A task whose worker dies is delivered again after `retry` s.
+_JOB_RETRY = int(os.environ.get("JOB_RETRY_SECONDS", "300"))
+Q_CLUSTER = {
+    "name": "parcours",
+    "orm": "default",
+    "workers": int(os.environ.get("JOB_WORKERS", "2")),
+    "timeout": _JOB_RETRY - 10 if _JOB_RETRY > 20 else max(_JOB_RETRY - 2, 1),
+    "retry": _JOB_RETRY,
+    "max_attempts": 5,  # deliveries after crashes; failures are retried by parcours.jobs.api.job with backoff
+    "ack_failures": True,
+    "poll": float(os.environ.get("JOB_POLL_SECONDS", "0.2")),
+    "save_limit": 5000,
+    "catch_up": False,
+    "label": "Tâches de fond",
+    "ALT_CLUSTERS": {"bulk": {"workers": int(os.environ.get("JOB_BULK_WORKERS", "2")), "bulk": 5}},
+}
+JOBS = {"retry_base_seconds": int(os.environ.get("JOB_RETRY_BASE_SECONDS", "30")), "max_attempts": 5}
 
 LOGGING = {
     "version": 1,
