@@ -1,5 +1,6 @@
 from django.urls import path
 
+from parcours.web import urls_alerts, urls_planning, urls_rsvp
 from parcours.web.views import auth, caseload, home, person, person_edit, person_team, search, team
 
 app_name = "web"
@@ -44,4 +45,7 @@ urlpatterns = [
     path("equipe/", team.team, name="team"),
     path("personnes/", search.person_search, name="person-search"),
     *person_urls,
+    *urls_planning.urlpatterns,
+    *urls_rsvp.urlpatterns,
+    *urls_alerts.urlpatterns,
 ]

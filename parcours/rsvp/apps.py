@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RsvpConfig(AppConfig):
+    name = "parcours.rsvp"
+    label = "rsvp"
+    verbose_name = "Réponses aux rendez-vous et agendas partagés"
