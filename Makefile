@@ -16,11 +16,12 @@ BENCH_ARGS ?=
 PYTEST := $(PY) -m pytest -n 2 $(PYTEST_ARGS)
 DEV := PARCOURS_ENV=dev
 
-.PHONY: help venv run test test-sqlite test-postgres quality bench fix clean
+.PHONY: help venv run worker test test-sqlite test-postgres quality bench fix clean
 
 help:
 	@echo "make run      installe, migre, charge la démo si la base est vide, sert http://127.0.0.1:8000"
 	@echo "make test     contrôles qualité puis tests sur SQLite et sur PostgreSQL"
+	@echo "make worker   lance les tâches de fond (files interactive et bulk) sans le serveur web"
 	@echo "make quality  ruff, manage.py check, migrations manquantes, gabarits"
 	@echo "make bench    mesures de performance (BENCH_ARGS=...)"
 	@echo "make fix      reformate et corrige ce que ruff sait corriger"
@@ -53,7 +54,11 @@ run: venv
 	$(DEV) $(PY) manage.py migrate
 	$(DEV) $(PY) manage.py demo --size S --seed 1 --if-empty
 	@echo "Parcours sert sur http://127.0.0.1:8000 (Ctrl-C pour arrêter)"
-	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
+	$(DEV) PY=$(PY) bash scripts/serve.sh
+
+# The workers alone (when the web server runs elsewhere, e.g. gunicorn in production).
+worker: venv
+	$(PY) manage.py qcluster & Q_CLUSTER_NAME=bulk $(PY) manage.py qcluster & wait
 
 # Both legs always run; the target fails if either failed (pytest's exit 5, no test collected, is a failure).
 test: venv quality
@@ -67,7 +72,7 @@ test: venv quality
 	exit $$status
 
 test-sqlite: venv
-	@echo "== Tests pytest sur SQLite (base en mémoire, DATABASE_URL non défini) =="
+	@echo "== Tests pytest sur SQLite (fichier var/test-parcours*.sqlite3, DATABASE_URL non défini) =="
 	@rc=0; rm -f var/junit-sqlite.xml; env -u DATABASE_URL PARCOURS_ENV=test $(PYTEST) --junitxml=var/junit-sqlite.xml || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "Erreur : aucun test collecté (SQLite)." >&2; fi; \
 	exit $$rc

@@ -164,6 +164,17 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Parcours <ne-pas-repondre@parcours.invalid>")
 
+# Absolute base of the links sent to people (SMS, e-mails, letters): the public address of this instance.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# SMS: "brevo" (the real HTTP adapter) or "fake" (the local fake provider, `manage.py fake_sms_provider`).
+SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "brevo" if PRODUCTION else "fake")
+SMS_API_URL = os.environ.get("SMS_API_URL", "https://api.brevo.com" if PRODUCTION else "http://127.0.0.1:8025")
+SMS_API_KEY = os.environ.get("SMS_API_KEY", "")
+SMS_SENDER = os.environ.get("SMS_SENDER", "Parcours")
+SMS_RATE_PER_SECOND = float(os.environ.get("SMS_RATE_PER_SECOND", "20"))
+SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET", "" if PRODUCTION else "dev-sms-webhook-secret")
+
 # The operator (département, CPAS…) running this instance: name and logo shown in the header.
 OPERATOR_NAME = os.environ.get("OPERATOR_NAME", "Parcours")
 OPERATOR_LOGO = os.environ.get("OPERATOR_LOGO", "")
