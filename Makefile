@@ -72,7 +72,7 @@ test: venv quality
 	exit $$status
 
 test-sqlite: venv
-	@echo "== Tests pytest sur SQLite (fichier var/test-parcours*.sqlite3, DATABASE_URL non défini) =="
+	@echo "== Tests pytest sur SQLite (fichier temporaire par processus, DATABASE_URL non défini) =="
 	@rc=0; rm -f var/junit-sqlite.xml; env -u DATABASE_URL PARCOURS_ENV=test $(PYTEST) --junitxml=var/junit-sqlite.xml || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "Erreur : aucun test collecté (SQLite)." >&2; fi; \
 	exit $$rc

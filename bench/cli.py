@@ -1,4 +1,6 @@
-"""`python -m bench [--tiers S,M] [--backends sqlite,postgresql] [--requests N]` (see docs/benchmarks.md).
+"""`python -m bench [--tiers S,M] [--backends sqlite,postgresql] [--workloads W2,W6,W8] [--requests N]`.
+
+See docs/benchmarks.md.
 
 Exit code 0 when every measurement ran, even if targets are missed (they show pass=false); 1 when a dataset
 or a measurement failed (the other ones still run and are written); 2 on a usage error.
@@ -16,6 +18,28 @@ from bench import datasets
 from bench.datasets import BACKENDS, ROOT, TIERS, BenchError
 
 RESULTS = ROOT / "bench" / "results"
+WORKLOADS = ("W2", "W6", "W8")
+
+
+def run_workload(name, dataset, args, *, first_backend: bool) -> list:
+    """The rows of one workload on one (tier, backend) dataset."""
+    if name == "W2":
+        return run_w2(dataset, args)
+    if name == "W6":
+        from bench.w6_scheduling import run_w6
+
+        return run_w6(dataset, territory=first_backend)  # the solver-only rows do not depend on the database
+    return run_w8(dataset)
+
+
+def run_w8(dataset) -> list:
+    """W8 builds its own database per backend (10,000 invitations, real workers, the fake SMS provider)."""
+    with tempfile.TemporaryDirectory(prefix="parcours-bench-") as tmp:
+        out = Path(tmp) / "w8.json"
+        argv = [sys.executable, "-m", "bench.w8_notifications", "--backend", dataset.backend, "--out", str(out)]
+        datasets.run(argv, dataset.url, label=f"W8 {dataset.backend}")
+        rows = json.loads(out.read_text(encoding="utf-8"))
+        return rows["rows"] if isinstance(rows, dict) else rows
 
 
 def _list(value: str, allowed, *, upper=False) -> list:
@@ -30,7 +54,7 @@ def _list(value: str, allowed, *, upper=False) -> list:
 
 
 def parse(argv) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench", description="Mesures de performance de Parcours (W2).")
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Mesures de performance de Parcours.")
     parser.add_argument(
         "--tiers",
         "--size",
@@ -56,6 +80,12 @@ def parse(argv) -> argparse.Namespace:
         type=float,
         default=60.0,
         help="budget approximatif par cible et par (taille, base), en secondes (défaut : 60)",
+    )
+    parser.add_argument(
+        "--workloads",
+        type=lambda v: _list(v, WORKLOADS, upper=True),
+        default=list(WORKLOADS),
+        help=f"charges mesurées (défaut : {','.join(WORKLOADS)})",
     )
     parser.add_argument("--rebuild", action="store_true", help="reconstruire les jeux de données même s'ils existent")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json", help="fichier JSON des résultats")
@@ -148,8 +178,8 @@ def main(argv=None) -> int:
     revision = git_revision()
     run_at = time.strftime("%Y-%m-%dT%H:%M:%S")
     print(
-        f"Banc Parcours — W2 « Ma file active » — tailles {','.join(args.tiers)}, bases {','.join(args.backends)}, "
-        f"{args.requests} requêtes par cible — révision {revision}",
+        f"Banc Parcours — {','.join(args.workloads)} — tailles {','.join(args.tiers)}, "
+        f"bases {','.join(args.backends)}, {args.requests} requêtes par cible (W2) — révision {revision}",
         flush=True,
     )
     rows, errors = [], []
@@ -169,12 +199,20 @@ def main(argv=None) -> int:
             started = time.monotonic()
             try:
                 dataset = datasets.ensure(tier, backend, rebuild=args.rebuild)
-                print(f"  Mesure de W2 ({args.requests} requêtes par cible au plus)…", flush=True)
-                measured = run_w2(dataset, args)
             except (BenchError, OSError, ValueError) as exc:
                 errors.append(f"{tier}/{backend} : {exc}")
                 print(f"ERREUR {tier}/{backend} : {exc}", file=sys.stderr, flush=True)
                 continue
+            measured = []
+            for workload in args.workloads:
+                if workload == "W8" and tier != args.tiers[0]:
+                    continue  # W8 does not use the tier's dataset: once per backend is enough
+                print(f"  Mesure de {workload}…", flush=True)
+                try:
+                    measured += run_workload(workload, dataset, args, first_backend=backend == args.backends[0])
+                except (BenchError, OSError, ValueError) as exc:
+                    errors.append(f"{workload} {tier}/{backend} : {exc}")
+                    print(f"ERREUR {workload} {tier}/{backend} : {exc}", file=sys.stderr, flush=True)
             for row in measured:
                 row.update(
                     build_s=dataset.build.get("build_s"),

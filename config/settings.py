@@ -5,6 +5,7 @@ DATABASE_URL: picks the database; an SQLite file in the project by default.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -110,7 +111,10 @@ else:
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if ENV == "test" and DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory: worker processes started by the tests (tests/test_jobs.py) must see the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-parcours.sqlite3")}
+    # One per pytest process (pytest-xdist adds its own _gwN suffix): concurrent runs never share a file.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"parcours-test-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -212,6 +216,13 @@ if PRODUCTION:
 if ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    if os.environ.get("EMAIL_PORT"):  # a worker started by a test, sending to the test's SMTP server
+        MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {**_smtp_options, "use_tls": False, "timeout": 10},
+            }
+        }
 
 # Background work: django-q2 on the ORM broker (same database, same transaction; no extra server).
 # Two clusters, one per queue of parcours/jobs/queues.py: `manage.py qcluster` (interactive) and

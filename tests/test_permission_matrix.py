@@ -24,6 +24,9 @@ from parcours.orientation.services import add_team_member
 from parcours.people.models import Beneficiary
 from parcours.plans.models import Action, Contract, Goal
 from parcours.plans.services import add_action, add_goal, create_contract
+from parcours.rsvp.feeds import create_feed
+from parcours.rsvp.tokens import token_for
+from parcours.scheduling.models import Absence, Place, PlanningRun, WorkingHours
 from parcours.web.access import PLATFORM_ADMIN, rule_for
 from tests.world import PERSONAS, make_nir
 
@@ -65,6 +68,15 @@ NIR_EDIT =  (LOGIN, LOGIN, 400, 400, 403, 403, 403, 404, 404, 404, 404, 403, 403
 STAFF =     (ADMIN_LOGIN, ADMIN_LOGIN, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403)
 STAFF_MODEL = (LOGIN, LOGIN) + STAFF[2:]  # model pages do not name the admin login: Parcours' login
 STAFF_LOGIN = (LOGIN, LOGIN, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, ADMIN, 403)
+PLANNING, AVAILABILITY = to("web:planning"), to("web:availability")
+ACC_WRITE_TO_PLANNING = (LOGIN, LOGIN) + (PLANNING,) * 9 + (403,) * 6
+
+
+def OWN_ONLY(value):  # noqa: N802 (a row builder, read like the constants around it)
+    """The CIP's own object: `value` for the CIP, 404 for every other accompanying professional."""
+    return (LOGIN, LOGIN, value) + (404,) * 8 + (403,) * 6
+
+
 LOGOUT_GET = (LOGIN, LOGIN) + (405,) * (len(PERSONAS) - 2)
 LOGOUT_POST = (LOGIN, LOGIN) + (LOGGED_OUT,) * (len(PERSONAS) - 2)
 # fmt: on
@@ -91,6 +103,7 @@ EXPECTED = {
     "web:appointment-create": {"GET": POST_ONLY, "POST": TEAM_EDIT},
     "web:appointment-outcome": {"GET": POST_ONLY, "POST": TEAM_EDIT},
     "web:note-create": {"GET": POST_ONLY, "POST": TEAM_EDIT},
+    "web:appointment-preferences": {"GET": POST_ONLY, "POST": TEAM_EDIT},
     "web:barrier-update": {"GET": POST_ONLY, "POST": SOCIO_PRO},
     "web:diagnostic-create": {"GET": POST_ONLY, "POST": SOCIO_PRO},
     "web:contract-save": {"GET": POST_ONLY, "POST": SOCIO_PRO},
@@ -101,6 +114,33 @@ EXPECTED = {
     "web:team-remove": {"GET": POST_ONLY, "POST": TEAM_MOVE},  # removes `ended`, who left X yesterday
     "web:referent-assign": {"GET": FILE_POST, "POST": REFERENT},  # the agency head of T1 may reassign
     "web:follow-up-close": {"GET": POST_ONLY, "POST": TEAM_MANAGE},
+    # The person's link and the counselor's feed: the secret in the URL is the credential (a valid one here);
+    # an empty POST on the link is refused (400) whoever sends it.
+    "web:rsvp": {"GET": everyone(200), "POST": everyone(400)},
+    "web:calendar-feed": {"GET": everyone(200)},
+    "web:calendar-feed-manage": {"GET": ACC_PAGE, "POST": (LOGIN, LOGIN) + (400,) * 9 + (403,) * 6},
+    # The SMS provider's delivery reports: public, authenticated by a signature (none here: 403 for everyone).
+    "web:sms-delivery-status": {"GET": everyone(405), "POST": everyone(403)},
+    # Planning and availability: one's own only (the proposal is the CIP's: 404 for every other accompanying).
+    "web:planning": {"GET": ACC_PAGE},
+    "web:planning-propose": {"GET": POST_ONLY, "POST": ACC_WRITE_TO_PLANNING},
+    "web:planning-confirm": {"GET": POST_ONLY, "POST": OWN_ONLY(PLANNING)},
+    "web:availability": {"GET": ACC_PAGE, "POST": (LOGIN, LOGIN) + (400,) * 9 + (403,) * 6},
+    "web:working-hours-delete": {"GET": POST_ONLY, "POST": OWN_ONLY(AVAILABILITY)},
+    "web:absence-delete": {"GET": POST_ONLY, "POST": OWN_ONLY(AVAILABILITY)},
+    # Work queue: the counselors see the alerts of their own people, the agency head those of the agency. The
+    # alert, the procedure at the letter step and the case are Alice's (referent: cip; head of X: agency_head).
+    "web:work-queue": {"GET": (LOGIN, LOGIN) + (200,) * 10 + (403,) * 5},
+    "web:alert-handle": {
+        "GET": (LOGIN, LOGIN) + (405,) * 10 + (403,) * 5,
+        "POST": (LOGIN, LOGIN, to("web:work-queue")) + (404,) * 8 + (to("web:work-queue"),) + (403,) * 5,
+    },
+    "web:no-show-letter": {"GET": (LOGIN, LOGIN, 200) + (404,) * 8 + (200,) + (403,) * 5},
+    "web:review-case": {"GET": HEAD_PAGE},
+    "web:review-case-decide": {
+        "GET": (LOGIN, LOGIN) + (403,) * 9 + (405,) + (403,) * 5,
+        "POST": (LOGIN, LOGIN) + (403,) * 9 + (400,) + (403,) * 5,
+    },
     # The whole admin namespace is one group (staff only, whatever the view), probed on these URLs:
     "admin": {
         "admin:index": {"GET": STAFF},
@@ -176,11 +216,38 @@ def concrete_url(name, converters, world):
             kwargs[param] = world.action.pk
         elif isinstance(converter, IntConverter) and param == "member_id":
             kwargs[param] = CareTeamMember.objects.get(follow_up=world.follow_up, user=world["ended"]).pk
+        elif type(converter) is StringConverter and param == "rsvp_token":
+            kwargs[param] = token_for(world.appointment_future)
+        elif type(converter) is StringConverter and param == "feed_token":
+            kwargs[param] = create_feed(world["cip"])
+        elif isinstance(converter, IntConverter) and param in ("run_id", "hours_id", "absence_id"):
+            kwargs[param] = planning_objects(world)[param]
+        elif isinstance(converter, IntConverter) and param in ("alert_id", "procedure_id", "case_id"):
+            from tests.test_alerts_support import matrix_objects
+
+            kwargs[param] = matrix_objects(world)[param]
         elif type(converter) is StringConverter and param in ("uidb64", "token"):
             kwargs[param] = {"uidb64": "MQ", "token": "pas-un-jeton"}[param]
         else:
             raise AssertionError(f"{name}: pas de valeur de test pour le paramètre « {param} » ({converter!r}).")
     return reverse(name, kwargs=kwargs)
+
+
+def planning_objects(world):
+    """The CIP's planning proposal, working-hours range and absence (created once per test)."""
+    cip = world["cip"]
+    place, _ = Place.objects.get_or_create(organization=world.org_x, name="Agence de test")
+    now = timezone.now()
+    run = PlanningRun.objects.filter(counselor=cip).first() or PlanningRun.objects.create(
+        counselor=cip, created_by=cip, start=now.date(), end=now.date() + datetime.timedelta(days=14)
+    )
+    hours, _ = WorkingHours.objects.get_or_create(
+        user=cip, weekday=0, start=datetime.time(9), end=datetime.time(12), place=place
+    )
+    absence = Absence.objects.filter(user=cip).first() or Absence.objects.create(
+        user=cip, starts_at=now + datetime.timedelta(days=20), ends_at=now + datetime.timedelta(days=21)
+    )
+    return {"run_id": run.pk, "hours_id": hours.pk, "absence_id": absence.pk}
 
 
 def outcome(response, world):
@@ -194,7 +261,16 @@ def outcome(response, world):
             return LOGIN
         if path == reverse("admin:login") and query.startswith("next="):
             return ADMIN_LOGIN
-        for name in ("web:caseload", "web:team", "admin:index", "web:login", "web:person-search"):
+        for name in (
+            "web:caseload",
+            "web:team",
+            "admin:index",
+            "web:login",
+            "web:person-search",
+            "web:planning",
+            "web:availability",
+            "web:work-queue",
+        ):
             if path == reverse(name):
                 return to(name)
         return f"302 {location}"
@@ -285,6 +361,7 @@ def valid_posts(world):
         },
         "web:appointment-outcome": {"status": "seen", "report": "Venue", "version": world.appointment_past.version},
         "web:note-create": {"body": "Une note", "visibility": "team"},
+        "web:appointment-preferences": {"channel": "postal", "day_part": "morning", "prefers": "any"},
         "web:barrier-update": {"barrier": "mobility", "level": "lifted"},
         "web:diagnostic-create": {"situation": "Nouvelle situation"},
         "web:contract-save": {

@@ -8,6 +8,7 @@ from parcours.agenda.cadence import cadence_days
 from parcours.agenda.enums import AppointmentStatus
 from parcours.agenda.models import Appointment
 from parcours.core.concurrency import save_versioned
+from parcours.jobs.api import enqueue
 from parcours.journal.services import record
 
 
@@ -55,6 +56,8 @@ def record_outcome(appointment, *, by, status: str, report: str, expected_versio
         kind="appointment",
         summary=f"Rendez-vous du {_when(appointment.starts_at)} : {appointment.get_status_display().lower()}",
     )
+    if status == AppointmentStatus.NO_SHOW:  # the no-show follow-up (parcours.alerts), in this transaction
+        enqueue("parcours.alerts.tasks.after_outcome", appointment.pk)
 
 
 def suggested_next(*, follow_up, after: datetime.datetime | None) -> datetime.datetime:

@@ -1,5 +1,8 @@
-"""The agency head's view: caseloads against the target ratio, people without a referent, cadence kept."""
+"""The agency head's view: caseloads against the target ratio, people without a referent, cadence kept, and per
+counselor the share of their people seen within 15 days and their no-show rate (issue 3 §4).
+"""
 
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
@@ -8,12 +11,18 @@ from django.utils import timezone
 from parcours.accounts.enums import ACCOMPANYING, Profession
 from parcours.accounts.models import Membership
 from parcours.agenda.cadence import cadence_days, cadence_state
+from parcours.agenda.enums import AppointmentStatus
+from parcours.agenda.models import Appointment
 from parcours.caseload.queries import appointment_marks
 from parcours.organizations.models import Organization
 from parcours.orientation.models import CareTeamMember, FollowUp
 
 # Professions whose caseload is held against the target ratio (the référent·es).
 REFERENT_PROFESSIONS = frozenset({Profession.CIP})
+# Indicator windows: "seen within 15 days" is the France Travail reform's target (ANCHORS §1.2, rdv-insertion #1728).
+SEEN_WITHIN = datetime.timedelta(days=15)
+NO_SHOW_WINDOW = datetime.timedelta(days=90)
+OUTCOMES = (AppointmentStatus.SEEN, AppointmentStatus.EXCUSED, AppointmentStatus.NO_SHOW)
 
 
 @dataclass
@@ -26,6 +35,9 @@ class CounselorLoad:
     target: int | None  # only professions that are referents carry the target ratio
     late: int
     in_teams: int = 0
+    seen_recently: int = 0  # people of their caseload with an appointment seen within SEEN_WITHIN
+    no_shows: int = 0  # their past appointments in NO_SHOW_WINDOW marked no-show…
+    outcomes: int = 0  # …out of those with an outcome (seen, excused, no-show)
 
     @property
     def ratio(self) -> float:
@@ -38,6 +50,14 @@ class CounselorLoad:
     @property
     def cadence_kept_percent(self) -> int | None:
         return None if not self.caseload else round(100 * (self.caseload - self.late) / self.caseload)
+
+    @property
+    def seen_recently_percent(self) -> int | None:
+        return None if not self.caseload else round(100 * self.seen_recently / self.caseload)
+
+    @property
+    def no_show_percent(self) -> int | None:
+        return None if not self.outcomes else round(100 * self.no_shows / self.outcomes)
 
     @property
     def load_state(self) -> str:
@@ -58,6 +78,20 @@ def managed_organizations(viewer):
         else:
             scope |= Q(pk=m.organization_id)
     return Organization.objects.filter(scope)
+
+
+def no_show_counts(counselor_ids, *, now) -> dict[int, tuple[int, int]]:
+    """Per counselor: (no-shows, appointments with an outcome) over the last NO_SHOW_WINDOW. One grouped query."""
+    rows = (
+        Appointment.objects.filter(
+            counselor_id__in=counselor_ids, starts_at__gte=now - NO_SHOW_WINDOW, starts_at__lt=now, status__in=OUTCOMES
+        )
+        .order_by()
+        .values("counselor_id")
+        .annotate(outcomes=Count("pk"), no_shows=Count("pk", filter=Q(status=AppointmentStatus.NO_SHOW)))
+        .values_list("counselor_id", "no_shows", "outcomes")
+    )
+    return {pk: (n_no_shows, n_outcomes) for pk, n_no_shows, n_outcomes in rows}
 
 
 def team_overview(viewer) -> dict:
@@ -92,16 +126,19 @@ def team_overview(viewer) -> dict:
             last_at = marks.get(person_id, (None, None))[1]
             last_day = timezone.localtime(last_at).date() if last_at else None
             late = cadence_state(last_contact=last_day, since=start, days=days[parcours], today=today).late
-            count = loads.setdefault(referent_id, [0, 0])
+            count = loads.setdefault(referent_id, [0, 0, 0])
             count[0] += 1
             count[1] += int(late)
+            count[2] += int(last_at is not None and last_at >= now - SEEN_WITHIN)
+    no_shows = no_show_counts(counselors.values("user_id"), now=now)
     table = []
     seen = set()
     for m in counselors:
         if m.user_id in seen:
             continue
         seen.add(m.user_id)
-        caseload, late = loads.get(m.user_id, [0, 0])
+        caseload, late, seen_recently = loads.get(m.user_id, [0, 0, 0])
+        n_no_shows, n_outcomes = no_shows.get(m.user_id, (0, 0))
         table.append(
             CounselorLoad(
                 user_id=m.user_id,
@@ -112,6 +149,9 @@ def team_overview(viewer) -> dict:
                 target=m.organization.target_caseload if m.profession in REFERENT_PROFESSIONS or caseload else None,
                 late=late,
                 in_teams=in_teams.get(m.user_id, 0),
+                seen_recently=seen_recently,
+                no_shows=n_no_shows,
+                outcomes=n_outcomes,
             )
         )
     without_referent = list(

@@ -12,6 +12,7 @@ def operator(request):
         "nav": {
             "caseload": is_authenticated and viewer.accompanies,
             "agenda": is_authenticated and viewer.accompanies,
+            "planning": is_authenticated and viewer.accompanies,
             "team": is_authenticated and viewer.has(Profession.AGENCY_HEAD),
             "search": is_authenticated
             and (viewer.accompanies or viewer.has(Profession.AGENCY_HEAD, Profession.ORIENTATION_OFFICER)),

@@ -1,7 +1,8 @@
 from django.urls import path
 
+from parcours.notifications import urls as urls_notifications
 from parcours.web import urls_alerts, urls_planning, urls_rsvp
-from parcours.web.views import auth, caseload, home, person, person_edit, person_team, search, team
+from parcours.web.views import auth, caseload, home, person, person_edit, person_prefs, person_team, search, team
 
 app_name = "web"
 
@@ -25,6 +26,7 @@ person_urls = [
         "personnes/<uuid:public_id>/actions/<int:action_id>/statut/", person_edit.action_status, name="action-status"
     ),
     path("personnes/<uuid:public_id>/notes/", person_edit.note_create, name="note-create"),
+    path("personnes/<uuid:public_id>/convocations/", person_prefs.preferences_save, name="appointment-preferences"),
     path("personnes/<uuid:public_id>/equipe/", person_team.team_add, name="team-add"),
     path("personnes/<uuid:public_id>/equipe/<int:member_id>/retrait/", person_team.team_remove, name="team-remove"),
     path("personnes/<uuid:public_id>/referent/", person_team.referent_assign, name="referent-assign"),
@@ -48,4 +50,5 @@ urlpatterns = [
     *urls_planning.urlpatterns,
     *urls_rsvp.urlpatterns,
     *urls_alerts.urlpatterns,
+    *urls_notifications.urlpatterns,
 ]

@@ -152,9 +152,19 @@ class World:
     canary: str = CANARY
 
 
+RULE_MIGRATIONS = (
+    "parcours.core.migrations.0002_default_rules",
+    "parcours.scheduling.migrations.0002_planning_rules",
+    "parcours.notifications.migrations.0002_reminder_rule",
+    "parcours.alerts.migrations.0002_default_rules",
+)
+
+
 def _ensure_default_rules():
-    """The dated rules written by a data migration (cadence, weekly hours): flushed by earlier transactional tests."""
-    importlib.import_module("parcours.core.migrations.0002_default_rules").load(apps, None)
+    """The dated rules written by data migrations (cadence, weekly hours, planning, reminders, alerts): flushed by
+    earlier transactional tests. Each `load` is idempotent."""
+    for module in RULE_MIGRATIONS:
+        importlib.import_module(module).load(apps, None)
 
 
 def _purge_sqlite_access_log():

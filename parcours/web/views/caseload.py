@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from parcours.agenda.models import Appointment
+from parcours.alerts.queries import open_alert_count
 from parcours.caseload.queries import my_caseload
 from parcours.web.access import ACCOMPANYING, allow
 from parcours.web.components.caseload_table import caseload_rows
@@ -31,6 +32,7 @@ def caseload(request):
         "rows": rows,
         "rows_html": caseload_rows(rows),
         "late_count": sum(1 for r in rows if r.late),
+        "alert_count": 0 if request.htmx else open_alert_count(request.viewer),
         "today": timezone.localdate(),
     }
     template = "web/caseload.html#results" if request.htmx else "web/caseload.html"

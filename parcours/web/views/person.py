@@ -20,13 +20,14 @@ from parcours.plans.enums import ActionStatus
 from parcours.plans.services import current_contract
 from parcours.web import forms
 from parcours.web.access import FILE_READERS, allow
+from parcours.web.prefs_form import PreferencesForm, initial_for
 
 
 def get_file(request, public_id, *, log_reads_of_page=False, shown_sections=SENSITIVE_SECTIONS):
     """The person's file if the viewer may open it (else 404), with what they may read and do."""
     beneficiary = (
         visible_beneficiaries(request.viewer)
-        .select_related("commune", "household", "department")
+        .select_related("commune", "household", "department", "contact_preference", "planning_constraints")
         .filter(public_id=public_id)
         .first()
     )
@@ -118,6 +119,7 @@ def section_forms(request, access, ctx):
         initial={"date": suggested.date(), "time": suggested.strftime("%H:%M")} if suggested else None
     )
     result["note_form"] = forms.NoteForm()
+    result["prefs_form"] = PreferencesForm(initial=initial_for(ctx["b"]))
     beneficiary = ctx["b"]
     result["identity_form"] = forms.IdentityForm(instance=beneficiary, initial={"version": beneficiary.version})
     if access.can_read(Section.NIR):

@@ -8,7 +8,9 @@ from faker import Faker
 from parcours.demo.people import PeopleBuilder
 from parcours.demo.structure import PERSONAS, StructureBuilder, persona_email
 from parcours.demo.tiers import DEMO_PASSWORD, TIERS
+from parcours.notifications.demo import seed_contacts
 from parcours.organizations.models import Department
+from parcours.scheduling.demo import seed_availability
 
 
 class Command(BaseCommand):
@@ -44,6 +46,12 @@ class Command(BaseCommand):
             people += builder.build(pairs[start : start + batch])
             if size != "S":
                 self.stdout.write(f"  {people} personnes créées ({time.monotonic() - started:.0f} s)")
+        availability = seed_availability(structure.department, seed=seed)
+        contacts = seed_contacts(structure.department, seed=seed)
+        self.stdout.write(
+            f"  Disponibilités : {availability.get('working_hours', 0)} plages de travail, "
+            f"{availability.get('rooms', 0)} bureaux ; préférences de contact : {contacts} personnes."
+        )
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # fresh statistics, so that the planner picks the indexes
         self.stdout.write(
