@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: the web server in the foreground, and one worker cluster per queue in the background
-# (django-q2 on the same database: nothing else to install). Ctrl-C stops all three.
+# (django-q2 on the same database: nothing else to install), and the local fake SMS provider that the demo sends
+# its SMS to (SMS_PROVIDER=fake, port 8025). Ctrl-C stops them all.
 set -euo pipefail
 py="${PY:-.venv/bin/python}"
 mkdir -p var
@@ -14,5 +15,8 @@ trap stop EXIT INT TERM
 pids+=("$!")
 Q_CLUSTER_NAME=bulk "$py" manage.py qcluster >var/worker-bulk.log 2>&1 &
 pids+=("$!")
-echo "Tâches de fond : 2 files (interactive, bulk), journaux dans var/worker-*.log"
+"$py" manage.py fake_sms_provider --port 8025 --auto-deliver >var/fake-sms.log 2>&1 &
+pids+=("$!")
+echo "Tâches de fond : 2 files (interactive, bulk), journaux dans var/worker-*.log ;" \
+    "SMS de démonstration reçus par le faux fournisseur (var/fake-sms.log, http://127.0.0.1:8025/_fake/messages)"
 "$py" manage.py runserver "${ADDRESS:-127.0.0.1:8000}"

@@ -2,25 +2,22 @@
 
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_q.models import OrmQ, Schedule
 
-from parcours.jobs.api import backoff, enqueue
+from parcours.jobs.api import backoff, enqueue, enqueue_many
 from parcours.jobs.models import JobOnce
 from parcours.jobs.periodic import PERIODIC
 from parcours.jobs.queues import BULK, INTERACTIVE
 from parcours.jobs.runner import run_pending
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests import processes
 
 
 def effects(token):
@@ -60,51 +57,38 @@ def test_periodic_tasks_are_scheduled_after_migrations():
     assert {p.name for p in PERIODIC} <= names
 
 
-def _worker_env():
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        url = f"sqlite:///{db['NAME']}"
-    else:
-        url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    return {**os.environ, "DATABASE_URL": url, "PARCOURS_ENV": "test", "JOB_RETRY_SECONDS": "4", "JOB_WORKERS": "1"}
-
-
-def _wait(predicate, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_task_runs_it_again_and_the_effect_happens_once(tmp_path):
     token = uuid.uuid4().hex
     enqueue("tests.jobs_support.slow_effect", token, str(tmp_path), queue=INTERACTIVE)
-    cluster = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env=_worker_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=open(tmp_path / "cluster.log", "w"),  # noqa: SIM115 (closed with the process)
-        start_new_session=True,
-    )
+    env = processes.worker_env(JOB_RETRY_SECONDS="4", JOB_WORKERS="1")
+    cluster = processes.start_cluster(env, tmp_path / "cluster.log")
     try:
-        assert _wait(lambda: (tmp_path / "started").exists(), 60), "le worker n'a pas pris la tâche"
+        assert processes.wait_for(lambda: (tmp_path / "started").exists(), 60, step=0.2), (
+            "le worker n'a pas pris la tâche"
+        )
         (tmp_path / "killed").touch()
         os.kill(int((tmp_path / "started").read_text()), signal.SIGKILL)  # the worker process, for real
-        assert _wait(lambda: effects(token) > 0, 60), "la tâche n'a pas été relancée"
+        assert processes.wait_for(lambda: effects(token) > 0, 60, step=0.2), "la tâche n'a pas été relancée"
         time.sleep(1)
     finally:
-        os.killpg(cluster.pid, signal.SIGTERM)
-        try:
-            cluster.wait(5)
-        except subprocess.TimeoutExpired:
-            os.killpg(cluster.pid, signal.SIGKILL)
-            cluster.wait(5)
+        processes.stop(cluster)
     runs = (tmp_path / "runs").read_text().split()
     assert len(runs) == 2 and runs[0] != runs[1]  # delivered again, to another worker process
     assert effects(token) == 1
     assert OrmQ.objects.count() == 0
     assert settings.Q_CLUSTER["ack_failures"]
+
+
+@pytest.mark.django_db
+def test_many_tasks_go_in_with_one_insert_and_run_like_the_others():
+    tokens = [uuid.uuid4().hex for _ in range(120)]
+    with CaptureQueriesContext(connection) as queries:
+        assert enqueue_many("tests.jobs_support.effect_without_guard", [(t,) for t in tokens], queue=BULK) == 120
+    assert len([q for q in queries if q["sql"].lstrip().upper().startswith("INSERT")]) == 1
+    assert OrmQ.objects.filter(key=BULK).count() == 120
+    with pytest.raises(RuntimeError), transaction.atomic():
+        enqueue_many("tests.jobs_support.effect_without_guard", [("annulé",)], queue=BULK)
+        raise RuntimeError("la modification échoue")
+    assert run_pending() == 120
+    assert all(effects(t) == 1 for t in tokens[:5]) and effects("annulé") == 0

@@ -6,7 +6,6 @@ import contextlib
 import datetime
 import email
 import email.policy
-import socket
 import threading
 import time
 
@@ -37,6 +36,7 @@ from parcours.notifications.services import SEND_TASK, apply_delivery_report, in
 from parcours.notifications.texts import gsm_length, sms_text
 from parcours.people.models import Beneficiary
 from parcours.rsvp.tokens import link_for
+from tests import processes
 
 WEBHOOK_SECRET = "secret-des-tests-de-webhook"
 
@@ -53,21 +53,10 @@ def fake_sms(settings):
         yield fake
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.messages.append(envelope)
-        return "250 Message accepted for delivery"
-
-
 @pytest.fixture
 def smtp_inbox(settings):
-    inbox = Inbox()
-    with socket.socket() as probe:  # a free port (aiosmtpd checks its server by connecting to the given port)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    inbox = processes.Inbox()
+    port = processes.free_port()  # aiosmtpd checks its server by connecting to the given port
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
@@ -327,7 +316,7 @@ def test_a_message_left_sending_is_looked_up_and_not_sent_again(world, cip, fake
     assert sorted(r.tag for r in fake_sms.received) == sorted([str(first.client_ref), str(second.client_ref)])
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_workers_together_stay_within_the_provider_rate(world, cip, fake_sms, settings):
     rate = 20
     fake_sms.config.rate = rate

@@ -4,14 +4,9 @@ the fake provider, is killed with SIGKILL in the middle of it, and a new worker 
 import datetime
 import os
 import signal
-import subprocess
-import sys
-import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from django_q.models import OrmQ
 
@@ -21,64 +16,13 @@ from parcours.notifications.fake_provider import FakeSmsServer
 from parcours.notifications.models import ContactPreference, Message
 from parcours.notifications.services import invite
 from parcours.people.models import Beneficiary
+from tests import processes
 
-ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = 12
 KILL_AFTER = 4
 
 
-def worker_env(fake_url: str) -> dict:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        url = f"sqlite:///{db['NAME']}"
-    else:
-        url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    return {
-        **os.environ,
-        "DATABASE_URL": url,
-        "PARCOURS_ENV": "test",
-        "Q_CLUSTER_NAME": "bulk",
-        "JOB_RETRY_SECONDS": "8",  # a task whose worker died is delivered again after 8 s
-        "JOB_BULK_WORKERS": "1",
-        "SMS_PROVIDER": "fake",
-        "SMS_API_URL": fake_url,
-        "SMS_API_KEY": "cle-de-test",
-        "SMS_RATE_PER_SECOND": "50",
-    }
-
-
-def start_cluster(env, log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(log, "a"),  # noqa: SIM115 (closed with the process)
-        start_new_session=True,
-    )
-
-
-def stop(cluster: subprocess.Popen, sig=signal.SIGTERM) -> None:
-    try:
-        os.killpg(cluster.pid, sig)
-        cluster.wait(10)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
-        os.killpg(cluster.pid, signal.SIGKILL)
-        cluster.wait(5)
-
-
-def wait_for(predicate, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_batch_interrupted_by_a_killed_worker_is_sent_exactly_once(world, cip, tmp_path):
     people = Beneficiary.objects.bulk_create(
         Beneficiary(department=world.alice.department, first_name=f"P{i}", last_name="Panne", phone="0612345678")
@@ -99,32 +43,41 @@ def test_a_batch_interrupted_by_a_killed_worker_is_sent_exactly_once(world, cip,
     # The provider records each message on arrival, then takes 0.4 s to answer: a kill lands between the
     # provider receiving a message and the worker recording it.
     with FakeSmsServer(rate=0, delay=0.4, api_key="cle-de-test") as fake:
-        env = worker_env(fake.url)
+        env = processes.worker_env(
+            Q_CLUSTER_NAME="bulk",
+            JOB_RETRY_SECONDS="8",  # a task whose worker died is delivered again after 8 s
+            JOB_BULK_WORKERS="1",
+            SMS_PROVIDER="fake",
+            SMS_API_URL=fake.url,
+            SMS_API_KEY="cle-de-test",
+            SMS_RATE_PER_SECOND="50",
+        )
         log = tmp_path / "cluster.log"
-        cluster = start_cluster(env, log)
+        cluster = processes.start_cluster(env, log)
         try:
-            assert wait_for(lambda: len(fake.received) >= KILL_AFTER, 60), log.read_text()
+            assert processes.wait_for(lambda: len(fake.received) >= KILL_AFTER, 60, step=0.05), log.read_text()
             os.killpg(cluster.pid, signal.SIGKILL)  # the whole cluster, workers included, as in a power cut
             cluster.wait(10)
         finally:
-            stop(cluster, signal.SIGKILL)
+            processes.stop(cluster, signal.SIGKILL)
         received_before = len(fake.received)
         in_flight = Message.objects.filter(pk__in=[m.pk for m in messages], status=MessageStatus.SENDING)
         # The message being answered when the worker died: received by the provider, still "sending" here.
         assert [str(m.client_ref) for m in in_flight] == [fake.received[-1].tag]
         assert KILL_AFTER <= received_before < MESSAGES
 
-        cluster = start_cluster(env, log)
+        cluster = processes.start_cluster(env, log)
         try:
-            done = wait_for(
+            done = processes.wait_for(
                 lambda: (
                     Message.objects.filter(status=MessageStatus.SENT).count() == MESSAGES and not OrmQ.objects.exists()
                 ),  # and the task acknowledged
                 90,
+                step=0.05,
             )
             assert done, log.read_text()
         finally:
-            stop(cluster)
+            processes.stop(cluster)
         received = [r.tag for r in fake.received]
 
     counts = Counter(received)

@@ -9,9 +9,11 @@ people, each with their own referent.
 """
 
 import datetime
+import importlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.apps import apps
 from django.utils import timezone
 from stdnum.fr import nir as stdnum_nir
 
@@ -19,6 +21,7 @@ from parcours.accounts.enums import MembershipRole, Profession
 from parcours.accounts.models import Membership, User
 from parcours.agenda.enums import AppointmentKind, Mode
 from parcours.agenda.services import plan_appointment
+from parcours.core.models import RuleValue
 from parcours.diagnostics.services import grade_barrier, make_diagnostic
 from parcours.journal.models import Section
 from parcours.organizations.enums import OrganizationKind, TerritoryKind
@@ -114,7 +117,28 @@ def person(department, first: str, last: str, **extra) -> Beneficiary:
     return Beneficiary.objects.create(department=department, first_name=first, last_name=last, **extra)
 
 
+RULE_MIGRATIONS = (
+    "parcours.core.migrations.0002_default_rules",
+    "parcours.scheduling.migrations.0002_planning_rules",
+    "parcours.notifications.migrations.0002_reminder_rule",
+    "parcours.alerts.migrations.0002_default_rules",
+)
+
+
+def ensure_default_rules() -> None:
+    """The dated rules written by data migrations (cadence, weekly hours, planning, reminders, alerts).
+
+    A transactional test (real worker processes, the browser) empties the database when it ends, rules included;
+    the tests that follow it in the same process put them back here. Each `load` is idempotent.
+    """
+    if RuleValue.objects.exists():  # a flush empties the table whole: never a partial state
+        return
+    for module in RULE_MIGRATIONS:
+        importlib.import_module(module).load(apps, None)
+
+
 def build_world() -> World:
+    ensure_default_rules()
     today = timezone.localdate()
     now = timezone.now()
     dept_a = Department.objects.create(code="93", name="Seine-Saint-Denis")

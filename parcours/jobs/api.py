@@ -14,7 +14,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from django_q.models import Schedule
+from django_q import humanhash
+from django_q.models import OrmQ, Schedule
+from django_q.signing import SignedPackage
 from django_q.tasks import async_task
 
 from parcours.jobs.models import JobOnce
@@ -41,6 +43,25 @@ def enqueue(func_path: str, *args, queue: str = INTERACTIVE, delay: datetime.tim
             name=None,
         )
     return async_task(func_path, *args, cluster=queue, **kwargs)
+
+
+def enqueue_many(func_path: str, arg_lists, *, queue: str = INTERACTIVE) -> int:
+    """Queue one task per tuple of `arg_lists` with a single INSERT (bulk sends: W8, 10,000 invitations ≤ 1 s).
+
+    The packages are the ones `async_task` builds (signed with django-q2's own `SignedPackage`), written with one
+    `bulk_create` on the ORM broker's table instead of one INSERT each; still in the caller's transaction.
+    """
+    if queue not in (INTERACTIVE, BULK):
+        raise ValueError(f"Unknown queue {queue!r}")
+    now = timezone.now()
+    rows = []
+    for args in arg_lists:
+        name, task_id = humanhash.uuid()
+        task = {"id": task_id, "name": name, "func": func_path, "args": tuple(args), "kwargs": {}}
+        task.update(cluster=queue, started=now, ack_failure=bool(settings.Q_CLUSTER.get("ack_failures")))
+        rows.append(OrmQ(key=queue, payload=SignedPackage.dumps(task), lock=now))
+    OrmQ.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
 
 
 def backoff(attempt: int) -> datetime.timedelta:
@@ -103,4 +124,4 @@ def call(func_path: str, *args, **kwargs):
     return import_string(func_path)(*args, **kwargs)
 
 
-__all__ = ["BULK", "INTERACTIVE", "backoff", "call", "enqueue", "first_time", "job"]
+__all__ = ["BULK", "INTERACTIVE", "backoff", "call", "enqueue", "enqueue_many", "first_time", "job"]

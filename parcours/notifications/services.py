@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from parcours.agenda.enums import AppointmentStatus
-from parcours.jobs.api import enqueue
+from parcours.jobs.api import enqueue_many
 from parcours.jobs.queues import BULK
 from parcours.journal.models import TimelineEvent
 from parcours.notifications.drafts import build_drafts, chunks, insert_drafts
@@ -25,11 +25,7 @@ SEND_TASK = "parcours.notifications.tasks.send_batch"
 def enqueue_sending(ids: list[int], channels: list[str]) -> int:
     """One BULK task per 50 messages to send (letters are printed, not sent); returns the number of tasks."""
     to_send = [pk for pk, channel in zip(ids, channels, strict=True) if channel != Channel.POSTAL]
-    tasks = 0
-    for batch in chunks(to_send, BATCH_SIZE):
-        enqueue(SEND_TASK, batch, queue=BULK)
-        tasks += 1
-    return tasks
+    return enqueue_many(SEND_TASK, [(batch,) for batch in chunks(to_send, BATCH_SIZE)], queue=BULK)
 
 
 def create_messages(

@@ -6,14 +6,12 @@ a shared in-memory connection, on PostgreSQL through its own connection).
 """
 
 import datetime
-import importlib
 import os
 import shutil
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect, sync_playwright
@@ -32,6 +30,7 @@ from parcours.orientation.services import add_note, add_team_member, open_follow
 from parcours.people.models import Beneficiary
 from parcours.plans.enums import ContractKind, HoursExemption
 from parcours.plans.services import add_goal, create_contract
+from tests.world import ensure_default_rules
 
 # Playwright's sync API runs an asyncio loop in the test thread: Django would refuse ORM calls made there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -152,19 +151,9 @@ class World:
     canary: str = CANARY
 
 
-RULE_MIGRATIONS = (
-    "parcours.core.migrations.0002_default_rules",
-    "parcours.scheduling.migrations.0002_planning_rules",
-    "parcours.notifications.migrations.0002_reminder_rule",
-    "parcours.alerts.migrations.0002_default_rules",
-)
-
-
 def _ensure_default_rules():
-    """The dated rules written by data migrations (cadence, weekly hours, planning, reminders, alerts): flushed by
-    earlier transactional tests. Each `load` is idempotent."""
-    for module in RULE_MIGRATIONS:
-        importlib.import_module(module).load(apps, None)
+    """The dated rules written by data migrations: flushed by earlier transactional tests (see tests/world.py)."""
+    ensure_default_rules()
 
 
 def _purge_sqlite_access_log():

@@ -7,18 +7,10 @@ cancels: the slot is re-planned for someone left without one, which the counselo
 """
 
 import datetime
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -30,34 +22,15 @@ from parcours.orientation.enums import Parcours
 from parcours.orientation.models import FollowUp
 from parcours.people.models import Beneficiary
 from parcours.scheduling.models import Place, PlanningItem, PlanningRun, Room, WorkingHours
+from tests import processes
 
-ROOT = Path(__file__).resolve().parents[2]
 PEOPLE = 95
 LINK = re.compile(r"https?://\S+/rdv/[^/\s]+/")
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.messages.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def wait_for(predicate, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"délai dépassé : {what}\n{diagnostics()}")
+    if not processes.wait_for(predicate, seconds, step=0.3):
+        raise AssertionError(f"délai dépassé : {what}\n{diagnostics()}")
 
 
 def diagnostics() -> str:
@@ -87,8 +60,8 @@ def working_days(count):
 @pytest.fixture
 def outside(settings, live_server):
     """The SMTP server, the fake SMS provider and two worker clusters (interactive, bulk) on the test database."""
-    inbox = Inbox()
-    smtp_port = free_port()
+    inbox = processes.Inbox()
+    smtp_port = processes.free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
     controller.start()
     fake = FakeSmsServer(rate=200, api_key="cle-navigateur").start()
@@ -101,53 +74,28 @@ def outside(settings, live_server):
             "OPTIONS": {"host": "127.0.0.1", "port": smtp_port, "use_tls": False, "timeout": 10},
         }
     }
-    db = connection.settings_dict
-    url = (
-        f"sqlite:///{db['NAME']}"
-        if db["ENGINE"].endswith("sqlite3")
-        else f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env = processes.worker_env(
+        SMS_PROVIDER="fake",
+        SMS_API_URL=fake.url,
+        SMS_API_KEY="cle-navigateur",
+        SMS_RATE_PER_SECOND="200",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(smtp_port),
+        PUBLIC_BASE_URL=live_server.url,
+        JOB_RETRY_SECONDS="30",
+        JOB_POLL_SECONDS="0.1",
+        JOB_WORKERS="1",
+        JOB_BULK_WORKERS="1",
+        LOG_LEVEL="INFO",
     )
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "PARCOURS_ENV": "test",
-        "SMS_PROVIDER": "fake",
-        "SMS_API_URL": fake.url,
-        "SMS_API_KEY": "cle-navigateur",
-        "SMS_RATE_PER_SECOND": "200",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp_port),
-        "PUBLIC_BASE_URL": live_server.url,
-        "JOB_RETRY_SECONDS": "30",
-        "JOB_POLL_SECONDS": "0.1",
-        "JOB_WORKERS": "1",
-        "JOB_BULK_WORKERS": "1",
-        "LOG_LEVEL": "INFO",
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    log = open(ROOT / "var" / "browser-workers.log", "w")  # noqa: SIM115 (closed below)
-    clusters = [
-        subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
-            cwd=ROOT,
-            env={**env, **extra},
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-            start_new_session=True,
-        )
-        for extra in ({}, {"Q_CLUSTER_NAME": "bulk"})
-    ]
+    log = processes.ROOT / "var" / "browser-workers.log"
+    log.write_text("")  # this run's log only (the clusters append to it)
+    clusters = [processes.start_cluster({**env, **extra}, log) for extra in ({}, {"Q_CLUSTER_NAME": "bulk"})]
     try:
         yield fake, inbox
     finally:
         for cluster in clusters:
-            os.killpg(cluster.pid, signal.SIGTERM)
-        for cluster in clusters:
-            try:
-                cluster.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(cluster.pid, signal.SIGKILL)
-        log.close()
+            processes.stop(cluster)
         fake.stop()
         controller.stop()
 

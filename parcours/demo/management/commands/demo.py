@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from faker import Faker
 
+from parcours.alerts.tasks import scan_all
 from parcours.demo.people import PeopleBuilder
 from parcours.demo.structure import PERSONAS, StructureBuilder, persona_email
 from parcours.demo.tiers import DEMO_PASSWORD, TIERS
@@ -54,6 +55,8 @@ class Command(BaseCommand):
         )
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # fresh statistics, so that the planner picks the indexes
+        alerts = scan_all()  # the work queues are not empty until the first hourly run
+        self.stdout.write(f"  File de travail : {alerts.get('raised', 0)} alertes ouvertes.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Département de démonstration {structure.department} créé (taille {size}, graine {seed}) : "
