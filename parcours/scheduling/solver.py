@@ -247,6 +247,11 @@ def solve_cpsat(problem: Problem, *, rooms=None, time_limit: float = 1.0, hint: 
     # almost integral; presolve and lazy LP rows only delay the first LP bound (0.24 s -> 0.12 s per counselor).
     params.cp_model_presolve = False
     params.add_lp_constraints_lazily = False
+    # Stop once within half an unplaced person's cost of the best bound: an answer that leaves out someone the
+    # optimum places is at least UNPLACED_COST worse, so it is never accepted; the rest is a few day-shifts at most
+    # (measured: cost +0.8 %, solve time -40 % on the W6 problems). Full LP relaxation: the bound comes sooner.
+    params.absolute_gap_limit = UNPLACED_COST / 2 - 1
+    params.linearization_level = 2
     code = solver.solve(model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # no solution in time: keep the greedy one
         return dataclasses.replace(base, method="cpsat", status=GREEDY, seconds=time.perf_counter() - started)
