@@ -366,3 +366,15 @@ def test_another_slot_end_to_end_the_person_gets_a_new_appointment_and_an_invita
     assert placed.starts_at > timezone.now() and placed.pk != appointment.pk
     assert Message.objects.filter(appointment=placed, kind="convocation").count() == 1
     assert read_token(token_for(placed)) == placed  # the new invitation carries its own working link
+
+
+def test_the_fast_signature_is_exactly_djangos(world, settings):
+    """token_for signs without re-deriving the key (W8); it must stay Django's Signer, byte for byte."""
+    from parcours.rsvp import tokens
+
+    for secret in (settings.SECRET_KEY, "une-autre-cle-secrete-de-test-assez-longue-0123456789"):
+        settings.SECRET_KEY = secret
+        for appointment in (world.appointment_past, world.appointment_future):
+            value = tokens._encode(appointment.public_id)
+            assert tokens.token_for(appointment) == tokens._signer().sign(value)
+            assert tokens.read_token(tokens.token_for(appointment)) == appointment

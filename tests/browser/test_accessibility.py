@@ -3,12 +3,18 @@
 A violation of impact « serious » or « critical » fails the test; lesser ones are printed (pytest -s).
 """
 
+import datetime
 import uuid
 from dataclasses import dataclass
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
 from playwright.sync_api import expect
+
+from parcours.agenda.enums import AppointmentKind, Mode
+from parcours.agenda.services import plan_appointment
+from parcours.rsvp.tokens import token_for
 
 pytestmark = pytest.mark.browser
 
@@ -76,10 +82,15 @@ VISITS = {
         Visit("dossier (CIP)", PERSON, "Léa RIVIÈRE", details=True),
         Visit("synthèse imprimable", PERSON + "synthese/", "Synthèse de l'accompagnement"),
         Visit("404", f"/personnes/{uuid.UUID(int=0)}/", "Page introuvable", status=404),
+        Visit("planning", "/planning/", "Mon planning sur deux semaines"),
+        Visit("disponibilités", "/disponibilites/", "Mes disponibilités"),
+        Visit("file de travail", "/file-de-travail/", "Ma file de travail"),
+        Visit("agenda dans mon calendrier", "/agenda/abonnement/", "Mon agenda dans mon calendrier"),
     ],
     "psy": [Visit("dossier (psychologue)", PERSON, "Léa RIVIÈRE", details=True)],
     "head": [
         Visit("équipe", "/equipe/", "Mon équipe"),
+        Visit("file de travail (agence)", "/file-de-travail/", "Ma file de travail"),
         Visit("403", "/file-active/", "Accès refusé", status=403),
     ],
 }
@@ -131,4 +142,25 @@ def test_file_form_errors_are_accessible(world, browsing):
     expect(goal_form.locator(".field-error")).to_be_visible()
     open_all_details(page)
     report = audit(browsing, "dossier avec erreurs", allowed_statuses=(400,))
+    assert not report, "\n".join(report)
+
+
+def test_the_persons_link_page_is_accessible(world, browsing):
+    """The page a person opens from an SMS, without an account: then the same page after « Je confirme »."""
+    appointment = plan_appointment(
+        world.person,
+        follow_up=world.follow_up,
+        counselor=world.cip,
+        by=world.cip,
+        starts_at=timezone.now() + datetime.timedelta(days=3),
+        kind=AppointmentKind.FOLLOW_UP,
+        mode=Mode.ON_SITE,
+        place="Agence de Bobigny",
+    )
+    page = browsing.page
+    browsing.goto(f"/rdv/{token_for(appointment)}/")
+    expect(page.get_by_role("heading", name="Votre rendez-vous", level=1)).to_be_visible()
+    report = audit(browsing, "lien de la personne")
+    page.get_by_role("button", name="Je confirme").click()
+    report += audit(browsing, "lien de la personne, confirmé")
     assert not report, "\n".join(report)
