@@ -109,11 +109,53 @@ def _clean_reason(reason: str) -> str:
     return reason
 
 
+def offered_slots(appointment: Appointment) -> list:
+    """The free slots the person may pick instead (none once the appointment can no longer be changed)."""
+    from parcours.scheduling.services import free_slots
+
+    if appointment.status != AppointmentStatus.PLANNED or appointment.starts_at <= timezone.now():
+        return []
+    return free_slots(appointment)
+
+
+@transaction.atomic
+def choose_slot(appointment: Appointment, *, starts_at, ip: str = "") -> str:
+    """The person picks one of `offered_slots`: the new appointment is booked and convoked, the old one cancelled
+    and its slot given back to the planning. Raises Refused (nothing written) when it cannot be done."""
+    from django.core.exceptions import ValidationError
+
+    from parcours.scheduling.services import book_chosen_slot, request_replan
+
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if Response.objects.filter(appointment=appointment, action=ResponseAction.CHOSEN_SLOT).exists():
+        return "Vous avez déjà choisi un nouveau créneau : votre nouvelle convocation vous a été envoyée."
+    _check_open(appointment)
+    try:
+        new = book_chosen_slot(appointment, starts_at)
+    except ValidationError as exc:
+        raise Refused(" ".join(exc.messages)) from exc
+    Response.objects.create(appointment=appointment, action=ResponseAction.CHOSEN_SLOT, ip_hash=hash_ip(ip))
+    appointment.status = AppointmentStatus.CANCELLED
+    save_versioned(appointment, expected_version=appointment.version, fields=["status"])
+    record(
+        appointment.beneficiary,
+        actor=None,
+        kind="rsvp_chosen_slot",
+        summary=f"Rendez-vous du {_when(appointment.starts_at)} déplacé par la personne (lien de réponse) au "
+        f"{_when(new.starts_at)}",
+    )
+    request_replan(appointment.counselor_id, reason="cancelled", freed_appointment_id=appointment.pk)
+    return (
+        f"C'est noté : votre rendez-vous est déplacé au {_when(new.starts_at)}. "
+        "Vous allez recevoir une nouvelle convocation."
+    )
+
+
 @transaction.atomic
 def respond(appointment: Appointment, *, action: str, reason: str = "", ip: str = "") -> str:
     """Apply the person's answer; returns what to tell them. Raises Refused (nothing written)."""
-    if action not in ResponseAction.values:
-        raise Refused("Réponse inconnue : choisissez l'un des trois boutons.")
+    if action not in ResponseAction.values or action == ResponseAction.CHOSEN_SLOT:
+        raise Refused("Réponse inconnue : choisissez l'un des boutons.")
     reason = _clean_reason(reason) if action != ResponseAction.CONFIRM else ""
     # Lock the appointment: two clicks at once are handled one after the other.
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
@@ -151,6 +193,7 @@ def _already_done(action: str, response: Response) -> str:
         ResponseAction.CONFIRM: "Vous avez déjà confirmé votre présence",
         ResponseAction.CANCEL: "Vous avez déjà annulé ce rendez-vous",
         ResponseAction.ANOTHER_SLOT: "Vous avez déjà demandé un autre créneau",
+        ResponseAction.CHOSEN_SLOT: "Vous avez déjà choisi un nouveau créneau",
     }[action]
     return f"{done} le {_day(response.at)}. Il n'y a rien d'autre à faire."
 

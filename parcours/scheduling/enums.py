@@ -36,6 +36,7 @@ class RunStatus(models.TextChoices):
 class Method(models.TextChoices):
     CPSAT = "cpsat", "Solveur (CP-SAT)"
     GREEDY = "greedy", "Glouton (premier meilleur créneau)"
+    PERSON = "person", "Créneau choisi par la personne"
 
 
 class ReplanReason(models.TextChoices):

@@ -17,7 +17,7 @@ from parcours.jobs.queues import INTERACTIVE
 from parcours.journal.services import record
 from parcours.scheduling import solver
 from parcours.scheduling.availability import Batch, build_batch
-from parcours.scheduling.enums import RunStatus
+from parcours.scheduling.enums import Method, RunStatus
 from parcours.scheduling.models import PlanningItem, PlanningRun, RoomBooking
 
 HORIZON_DAYS = 10  # working days: the coming two weeks
@@ -58,12 +58,18 @@ def propose_plan(
     return run
 
 
-def save_runs(batch: Batch, results: list, *, by, reason: str = "", started: float | None = None) -> list:
-    """Store one PlanningRun (and its items) per result, in the order the results were solved (rooms)."""
+def save_runs(
+    batch: Batch, results: list, *, by, reason: str = "", started: float | None = None, supersede: bool = True
+) -> list:
+    """Store one PlanningRun (and its items) per result, in the order the results were solved (rooms).
+
+    The counselors' pending proposals are superseded, unless `supersede` is False (a person's own booking).
+    """
     counselor_ids = [r.key for r in results]
-    PlanningRun.objects.filter(counselor_id__in=counselor_ids, status=RunStatus.PROPOSED).update(
-        status=RunStatus.SUPERSEDED
-    )
+    if supersede:
+        PlanningRun.objects.filter(counselor_id__in=counselor_ids, status=RunStatus.PROPOSED).update(
+            status=RunStatus.SUPERSEDED
+        )
     runs, items = [], []
     for result in results:
         ctx = batch.contexts[result.key]
@@ -252,3 +258,70 @@ def place_person(run: PlanningRun, *, beneficiary_id: int, reason: str) -> list[
             )
         return []
     return confirm_plan(run, by=None, item_ids=[item.pk], keep_open=True)
+
+
+# The person chooses another slot herself (the link of her convocation) ---------------------------------------
+
+SLOTS_OFFERED = 6
+
+
+def _person_options(appointment):
+    """(batch, context, options) for the person of `appointment` over the coming two weeks, her own slot
+    excluded: options are (slot index, cost, covered) as the planner allows them (availability, rooms, her
+    constraints and usual mode)."""
+    counselor_id, person_id = appointment.counselor_id, appointment.beneficiary_id
+    batch = build_batch(
+        [counselor_id],
+        start=default_start(),
+        days=HORIZON_DAYS,
+        extra={counselor_id: (person_id, "another_slot")},
+        freed_appointment_id=appointment.pk,
+    )
+    ctx = batch.contexts[counselor_id]
+    person = next((p for p in ctx.problem.people if p.key == person_id), None)
+    options = solver.allowed(ctx.problem, person, batch.capacity()) if person else []
+    return batch, ctx, person, options
+
+
+def free_slots(appointment, *, limit: int = SLOTS_OFFERED) -> list[datetime.datetime]:
+    """Up to `limit` free slots the person may choose instead of `appointment`: the best for her first (closest
+    to when she is due, her preferences), at most one per half-day so that the choice is real; chronological."""
+    _batch, ctx, _person, options = _person_options(appointment)
+    chosen, halves = [], set()
+    for index, _cost, _covered in sorted(options, key=lambda o: (o[1], o[0])):
+        at = timezone.localtime(ctx.starts[index])
+        half = (at.date(), at.hour < 13)
+        if half in halves:
+            continue
+        halves.add(half)
+        chosen.append(ctx.starts[index])
+        if len(chosen) == limit:
+            break
+    return sorted(chosen)
+
+
+@transaction.atomic
+def book_chosen_slot(appointment, starts_at: datetime.datetime) -> Appointment:
+    """Book the slot the person chose (one of `free_slots`), room included, and send her convocation.
+
+    Raises ValidationError (in French) when that slot is not free any more. The old appointment is left to the
+    caller (it cancels it and gives its slot back to the planning).
+    """
+    batch, ctx, person, options = _person_options(appointment)
+    index = next((i for i, _c, _cov in options if ctx.starts[i] == starts_at), None)
+    if person is None or index is None:
+        raise ValidationError("Ce créneau n'est plus libre : choisissez-en un autre.")
+    cost, covered = next((c, cov) for i, c, cov in options if i == index)
+    result = solver.Result(
+        appointment.counselor_id,
+        Method.PERSON,
+        solver.OPTIMAL,
+        [solver.Assignment(person.key, index, cost, covered)],
+        [],
+        cost,
+    )
+    (run,) = save_runs(batch, [result], by=None, reason="another_slot", supersede=False)
+    created = confirm_plan(run, by=None, item_ids=list(run.items.values_list("pk", flat=True)))
+    if not created:
+        raise ValidationError("Ce créneau vient d'être pris : choisissez-en un autre.")
+    return created[0]

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from parcours.agenda.enums import AppointmentKind, Mode
 from parcours.agenda.services import plan_appointment
 from parcours.rsvp.tokens import token_for
+from parcours.scheduling.models import Place, Room, WorkingHours
 
 pytestmark = pytest.mark.browser
 
@@ -146,7 +147,7 @@ def test_file_form_errors_are_accessible(world, browsing):
 
 
 def test_the_persons_link_page_is_accessible(world, browsing):
-    """The page a person opens from an SMS, without an account: then the same page after « Je confirme »."""
+    """The page a person opens from an SMS, without an account: then the same page once she picked another slot."""
     appointment = plan_appointment(
         world.person,
         follow_up=world.follow_up,
@@ -157,10 +158,18 @@ def test_the_persons_link_page_is_accessible(world, browsing):
         mode=Mode.ON_SITE,
         place="Agence de Bobigny",
     )
+    place = Place.objects.create(organization=world.organization, name="Agence de Bobigny")
+    Room.objects.create(place=place, name="Bureau 1")
+    WorkingHours.objects.bulk_create(
+        WorkingHours(user=world.cip, weekday=d, start=datetime.time(9), end=datetime.time(12), place=place)
+        for d in range(5)
+    )
     page = browsing.page
     browsing.goto(f"/rdv/{token_for(appointment)}/")
     expect(page.get_by_role("heading", name="Votre rendez-vous", level=1)).to_be_visible()
     report = audit(browsing, "lien de la personne")
-    page.get_by_role("button", name="Je confirme").click()
-    report += audit(browsing, "lien de la personne, confirmé")
+    page.locator("input[name=slot]").first.check()  # the person picks another free slot herself
+    page.get_by_role("button", name="Je choisis ce créneau").click()
+    expect(page.get_by_role("status")).to_contain_text("votre rendez-vous est déplacé au")
+    report += audit(browsing, "lien de la personne, créneau choisi")
     assert not report, "\n".join(report)

@@ -27,7 +27,9 @@ def _runs(user):
 @require_GET
 def planning(request):
     runs = list(_runs(request.user).order_by("-created_at")[:6])
-    current = runs[0] if runs else None
+    # The proposal waiting for the counselor comes first, even if a person's own booking came after it.
+    current = next((r for r in runs if r.status == RunStatus.PROPOSED), runs[0] if runs else None)
+    history = [r for r in runs if r is not current]
     items = []
     if current:
         items = list(
@@ -43,7 +45,7 @@ def planning(request):
     context = {
         "run": current,
         "unplaced": _unplaced(current),
-        "history": runs[1:],
+        "history": history,
         "days": sorted(days.items()),
         "item_count": len(items),
         "pending": current is not None and current.status == RunStatus.PROPOSED,

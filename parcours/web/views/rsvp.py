@@ -4,6 +4,8 @@ Both are reached by a secret in the URL: their answers are never cached nor sent
 tampered or expired secret gets the same 404 whatever the reason.
 """
 
+import datetime
+
 from django import forms
 from django.contrib import messages
 from django.db import transaction
@@ -14,7 +16,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from parcours.rsvp import feeds
 from parcours.rsvp.enums import ResponseAction
-from parcours.rsvp.services import REASON_MAX_LENGTH, Refused, page_state, respond, what_to_bring
+from parcours.rsvp.services import (
+    REASON_MAX_LENGTH,
+    Refused,
+    choose_slot,
+    offered_slots,
+    page_state,
+    respond,
+    what_to_bring,
+)
 from parcours.rsvp.tokens import read_token
 from parcours.web.access import ACCOMPANYING, PUBLIC, allow
 
@@ -46,6 +56,20 @@ def _private(response, *, referrer="same-origin"):
     return response
 
 
+def _choose(request, appointment) -> tuple[str, int]:
+    """The person picked one of the offered slots (a radio button carrying its ISO date and time)."""
+    try:
+        starts_at = datetime.datetime.fromisoformat(request.POST.get("slot", ""))
+    except ValueError:
+        return "Choisissez l'un des créneaux proposés.", 400
+    if starts_at.tzinfo is None:
+        return "Choisissez l'un des créneaux proposés.", 400
+    try:
+        return choose_slot(appointment, starts_at=starts_at, ip=request.META.get("REMOTE_ADDR", "")), 200
+    except Refused as exc:
+        return exc.message, 409
+
+
 @allow(PUBLIC)
 @require_http_methods(["GET", "POST"])
 def rsvp(request, rsvp_token):
@@ -53,7 +77,10 @@ def rsvp(request, rsvp_token):
     if appointment is None:
         return _private(render(request, "rsvp/invalid.html", status=404))
     notice, status = "", 200
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("action") == ResponseAction.CHOSEN_SLOT:
+        notice, status = _choose(request, appointment)
+        appointment.refresh_from_db()
+    elif request.method == "POST":
         form = RsvpForm(request.POST)
         if not form.is_valid():
             notice, status = next(iter(form.errors.values()))[0], 400
@@ -68,9 +95,11 @@ def rsvp(request, rsvp_token):
             except Refused as exc:
                 notice, status = exc.message, 409
             appointment.refresh_from_db()
+    state = page_state(appointment)
     context = {
         "appointment": appointment,
-        "state": page_state(appointment),
+        "state": state,
+        "slots": offered_slots(appointment) if state.can_act else [],
         "to_bring": what_to_bring(appointment),
         "notice": notice,
         "notice_ok": status == 200,
