@@ -1,7 +1,6 @@
 """The form of « Convocations » on the person's file (kept apart from the views: the file page builds it too)."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from parcours.agenda.enums import Mode
 from parcours.notifications.enums import Channel
@@ -32,15 +31,6 @@ class PreferencesForm(SectionForm):
     preferred_mode = forms.ChoiceField(
         label="Modalité préférée", choices=[("", "Celle des derniers rendez-vous"), *Mode.choices], required=False
     )
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("unavailable_from"), data.get("unavailable_until")
-        if bool(start) != bool(end):
-            raise ValidationError("Indiquez le début et la fin de l'indisponibilité, ou aucun des deux.")
-        if start and end and end <= start:
-            raise ValidationError("La fin de l'indisponibilité doit suivre son début.")
-        return data
 
 
 def initial_for(beneficiary) -> dict:

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 from parcours.journal.services import record
 from parcours.notifications.contacts import set_preference
 from parcours.notifications.enums import Channel
+from parcours.scheduling.constraints import FIELDS, set_constraints
 from parcours.scheduling.enums import DayPart
-from parcours.scheduling.models import PersonConstraints
 from parcours.web.access import ACCOMPANYING, allow
 from parcours.web.prefs_form import PreferencesForm
 from parcours.web.views.person_edit import _editable, _fail, _respond
@@ -31,20 +31,7 @@ def preferences_save(request, public_id):
                     sms_consent=data["sms_consent"],
                     email_consent=data["email_consent"],
                 )
-                PersonConstraints.objects.update_or_create(
-                    beneficiary=beneficiary,
-                    defaults={
-                        f: data[f]
-                        for f in (
-                            "day_part",
-                            "prefers",
-                            "weekdays_off",
-                            "unavailable_from",
-                            "unavailable_until",
-                            "preferred_mode",
-                        )
-                    },
-                )
+                set_constraints(beneficiary, **{field: data[field] for field in FIELDS})
                 record(
                     beneficiary,
                     actor=request.user,
