@@ -136,3 +136,23 @@ def review_cases(viewer) -> list[ReviewPanelCase]:
         .order_by("proposed_at", "pk")
     )
     return sorted(cases, key=lambda c: c.status == CaseStatus.DECIDED)
+
+
+def letter_facts(procedure) -> dict:
+    """What the relance letter says: the appointments missed since the procedure began, the next one planned,
+    and the delay left before the review panel."""
+    from parcours.agenda.enums import AppointmentStatus
+    from parcours.agenda.models import Appointment
+
+    appointments = Appointment.objects.filter(beneficiary_id=procedure.beneficiary_id)
+    return {
+        "missed": list(
+            appointments.filter(status=AppointmentStatus.NO_SHOW, starts_at__gte=procedure.missed_at).order_by(
+                "starts_at"
+            )
+        ),
+        "next_appointment": appointments.filter(status=AppointmentStatus.PLANNED, starts_at__gte=timezone.now())
+        .order_by("starts_at")
+        .first(),
+        "letter_days": alert_rules(on=timezone.localdate(), department_id=procedure.department_id)[LETTER_DAYS],
+    }

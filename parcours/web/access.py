@@ -42,6 +42,11 @@ FILE_READERS = Rule(
     "Accompagnement, chef·fe d'agence ou chargé·e d'orientation",
     lambda r: r.viewer.accompanies or r.viewer.has(Profession.AGENCY_HEAD, Profession.ORIENTATION_OFFICER),
 )
+WORK_QUEUE = Rule(
+    "work_queue",
+    "Accompagnement ou chef·fe d'agence",
+    lambda r: r.viewer.accompanies or r.viewer.has(Profession.AGENCY_HEAD),
+)
 AGENCY_HEAD = Rule("agency_head", "Chef·fe d'agence", lambda r: r.viewer.has(Profession.AGENCY_HEAD))
 PLATFORM_ADMIN = Rule("platform_admin", "Administrateur·rice de la plateforme", lambda r: r.user.is_staff)
 

@@ -5,24 +5,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from parcours.accounts.enums import Profession
-from parcours.agenda.enums import AppointmentStatus
-from parcours.agenda.models import Appointment
 from parcours.alerts import queries
-from parcours.alerts.rules import LETTER_DAYS, alert_rules
 from parcours.alerts.services import decide_case, examine_case, handle_alert
 from parcours.core.concurrency import EditConflict
-from parcours.web.access import AGENCY_HEAD, Rule, allow
+from parcours.web.access import AGENCY_HEAD, WORK_QUEUE, allow
 from parcours.web.views.alerts_forms import AlertFilterForm, ReviewDecisionForm
-
-WORK_QUEUE = Rule(
-    "work_queue",
-    "Accompagnement ou chef·fe d'agence",
-    lambda r: r.viewer.accompanies or r.viewer.has(Profession.AGENCY_HEAD),
-)
 
 
 @allow(WORK_QUEUE)
@@ -73,21 +62,11 @@ def no_show_letter(request, procedure_id):
         .select_related("beneficiary__commune", "follow_up__organization", "follow_up__referent"),
         pk=procedure_id,
     )
-    person = procedure.beneficiary
-    appointments = Appointment.objects.filter(beneficiary=person)
     context = {
         "procedure": procedure,
-        "b": person,
+        "b": procedure.beneficiary,
         "follow_up": procedure.follow_up,
-        "missed": list(
-            appointments.filter(status=AppointmentStatus.NO_SHOW, starts_at__gte=procedure.missed_at).order_by(
-                "starts_at"
-            )
-        ),
-        "next_appointment": appointments.filter(status=AppointmentStatus.PLANNED, starts_at__gte=timezone.now())
-        .order_by("starts_at")
-        .first(),
-        "letter_days": alert_rules(on=timezone.localdate(), department_id=procedure.department_id)[LETTER_DAYS],
+        **queries.letter_facts(procedure),
     }
     return render(request, "alerts/letter.html", context)
 
