@@ -1,8 +1,8 @@
 """National defaults of the alert rules; a département overrides them with its own dated rows."""
 
-import datetime
-
 from django.db import migrations
+
+from parcours.core.rule_defaults import load_defaults, unload_defaults
 
 DEFAULTS = [
     ("alerts.no_contact_days", 30, "2025-01-01", "Usage retenu (pas de délai légal) : alerte après 30 jours sans rendez-vous honoré"),
@@ -13,19 +13,11 @@ DEFAULTS = [
 
 
 def load(apps, schema_editor):
-    RuleValue = apps.get_model("core", "RuleValue")
-    for key, value, since, source in DEFAULTS:
-        RuleValue.objects.get_or_create(
-            key=key,
-            effective_from=datetime.date.fromisoformat(since),
-            department=None,
-            defaults={"value": value, "source": source},
-        )
+    load_defaults(apps, DEFAULTS)
 
 
 def unload(apps, schema_editor):
-    RuleValue = apps.get_model("core", "RuleValue")
-    RuleValue.objects.filter(key__in=[key for key, *_ in DEFAULTS], department=None).delete()
+    unload_defaults(apps, DEFAULTS)
 
 
 class Migration(migrations.Migration):

@@ -1,8 +1,8 @@
 """National defaults of the dated rules, with their source. A département overrides them with its own rows."""
 
-import datetime
-
 from django.db import migrations
+
+from parcours.core.rule_defaults import load_defaults
 
 DEFAULTS = [
     ("cadence.days.pro", 15, "2025-01-01", "Pas de cadence légale (CT R5411-14) : usage retenu, un rendez-vous tous les 15 jours"),
@@ -15,14 +15,7 @@ DEFAULTS = [
 
 
 def load(apps, schema_editor):
-    RuleValue = apps.get_model("core", "RuleValue")
-    for key, value, since, source in DEFAULTS:
-        RuleValue.objects.get_or_create(
-            key=key,
-            effective_from=datetime.date.fromisoformat(since),
-            department=None,
-            defaults={"value": value, "source": source},
-        )
+    load_defaults(apps, DEFAULTS)
 
 
 class Migration(migrations.Migration):

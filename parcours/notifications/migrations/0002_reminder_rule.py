@@ -1,8 +1,8 @@
 """Default of the dated rule `reminders.days_before`: reminders 2 days before and the day before."""
 
-import datetime
-
 from django.db import migrations
+
+from parcours.core.rule_defaults import load_defaults, unload_defaults
 
 KEY = "reminders.days_before"
 SOURCE = (
@@ -11,18 +11,15 @@ SOURCE = (
 )
 
 
+DEFAULTS = [(KEY, "2,1", "2025-01-01", SOURCE)]
+
+
 def load(apps, schema_editor):
-    RuleValue = apps.get_model("core", "RuleValue")
-    RuleValue.objects.get_or_create(
-        key=KEY,
-        effective_from=datetime.date(2025, 1, 1),
-        department=None,
-        defaults={"value": "2,1", "source": SOURCE},
-    )
+    load_defaults(apps, DEFAULTS)
 
 
 def unload(apps, schema_editor):
-    apps.get_model("core", "RuleValue").objects.filter(key=KEY, department=None).delete()
+    unload_defaults(apps, DEFAULTS)
 
 
 class Migration(migrations.Migration):

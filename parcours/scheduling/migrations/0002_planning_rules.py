@@ -1,8 +1,8 @@
 """National defaults of the planning rules (dated, overridable per département like the other rule keys)."""
 
-import datetime
-
 from django.db import migrations
+
+from parcours.core.rule_defaults import load_defaults, unload_defaults
 
 DEFAULTS = [
     ("planning.slot_minutes", 45, "2025-01-01", "Usage retenu : un entretien de suivi dure 45 minutes"),
@@ -11,19 +11,11 @@ DEFAULTS = [
 
 
 def load(apps, schema_editor):
-    RuleValue = apps.get_model("core", "RuleValue")
-    for key, value, since, source in DEFAULTS:
-        RuleValue.objects.get_or_create(
-            key=key,
-            effective_from=datetime.date.fromisoformat(since),
-            department=None,
-            defaults={"value": value, "source": source},
-        )
+    load_defaults(apps, DEFAULTS)
 
 
 def unload(apps, schema_editor):
-    RuleValue = apps.get_model("core", "RuleValue")
-    RuleValue.objects.filter(key__in=[key for key, *_ in DEFAULTS], department=None).delete()
+    unload_defaults(apps, DEFAULTS)
 
 
 class Migration(migrations.Migration):
