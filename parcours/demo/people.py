@@ -90,6 +90,15 @@ def nir_for(rng, sex: str, birth: datetime.date, insee: str) -> str:
     return f"{body}{97 - int(body) % 97:02d}"
 
 
+# Who else joins a team, how often: (agency pool, profession, role, appointment kind, share, not in parcours pro).
+EXTRA_MEMBERS = (
+    ("social_workers", Profession.SOCIAL_WORKER, TeamRole.BINOME, AppointmentKind.SOCIAL, 0.6, True),
+    ("psychologists", Profession.PSYCHOLOGIST, TeamRole.CONTRIBUTOR, AppointmentKind.PSYCHOLOGICAL, 0.12, False),
+    ("digital_advisors", Profession.DIGITAL_ADVISOR, TeamRole.CONTRIBUTOR, AppointmentKind.DIGITAL, 0.1, False),
+    ("estheticians", Profession.SOCIO_ESTHETICIAN, TeamRole.CONTRIBUTOR, AppointmentKind.WELLBEING, 0.05, False),
+)
+
+
 class PeopleBuilder:
     """Creates the caseload of a batch of counselors in one transaction."""
 
@@ -205,43 +214,11 @@ class PeopleBuilder:
                         since=fu.start_date,
                     )
                 )
-            members = []
-            if fu.parcours != Parcours.PRO and rng.random() < 0.6:
-                members.append(
-                    (
-                        rng.choice(agency.social_workers),
-                        Profession.SOCIAL_WORKER,
-                        TeamRole.BINOME,
-                        AppointmentKind.SOCIAL,
-                    )
-                )
-            if rng.random() < 0.12:
-                members.append(
-                    (
-                        rng.choice(agency.psychologists),
-                        Profession.PSYCHOLOGIST,
-                        TeamRole.CONTRIBUTOR,
-                        AppointmentKind.PSYCHOLOGICAL,
-                    )
-                )
-            if rng.random() < 0.1:
-                members.append(
-                    (
-                        rng.choice(agency.digital_advisors),
-                        Profession.DIGITAL_ADVISOR,
-                        TeamRole.CONTRIBUTOR,
-                        AppointmentKind.DIGITAL,
-                    )
-                )
-            if rng.random() < 0.05:
-                members.append(
-                    (
-                        rng.choice(agency.estheticians),
-                        Profession.SOCIO_ESTHETICIAN,
-                        TeamRole.CONTRIBUTOR,
-                        AppointmentKind.WELLBEING,
-                    )
-                )
+            members = [
+                (rng.choice(getattr(agency, pool)), profession, role, kind)
+                for pool, profession, role, kind, share, not_pro in EXTRA_MEMBERS
+                if (not not_pro or fu.parcours != Parcours.PRO) and rng.random() < share
+            ]
             for user, profession, role, _kind in members:
                 team.append(
                     CareTeamMember(follow_up=fu, user=user, profession=profession, role=role, since=fu.start_date)
