@@ -11,7 +11,7 @@ import datetime
 
 import pytest
 from django.db import transaction
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.converters import IntConverter, StringConverter, UUIDConverter
 from django.utils import timezone
 
@@ -28,23 +28,20 @@ from parcours.rsvp.feeds import create_feed
 from parcours.rsvp.tokens import token_for
 from parcours.scheduling.models import Absence, Place, PlanningRun, WorkingHours
 from parcours.web.access import PLATFORM_ADMIN, rule_for
+from tests.matrix import AREAS
+from tests.matrix.vocabulary import ADMIN_LOGIN, LOGIN, everyone, to
 from tests.world import PERSONAS, make_nir
-
-LOGIN = "→login"
-ADMIN_LOGIN = "→admin-login"  # the admin's own redirect, whose page then sends to LOGIN (see admin:login)
-
-
-def to(name):
-    return f"→{name}"
-
 
 CASELOAD, TEAM, ADMIN, LOGGED_OUT = to("web:caseload"), to("web:team"), to("admin:index"), to("web:login")
 SEARCH_PAGE = to("web:person-search")
 FILE = to("web:person")  # back to Alice's file (plain POST without htmx)
 
 
-def everyone(value):
-    return (value,) * len(PERSONAS)
+def widen(row):
+    """Rows written before the `partner` column (17 values) give the partner what `steering` gets."""
+    if len(row) == len(PERSONAS) - 1:
+        return (*row, row[PERSONAS.index("steering")])
+    return row
 
 
 # fmt: off
@@ -81,7 +78,7 @@ LOGOUT_GET = (LOGIN, LOGIN) + (405,) * (len(PERSONAS) - 2)
 LOGOUT_POST = (LOGIN, LOGIN) + (LOGGED_OUT,) * (len(PERSONAS) - 2)
 # fmt: on
 
-EXPECTED = {
+EXPECTED: dict = {
     "web:home": {"GET": HOME},
     "web:healthz": {"GET": everyone(200)},
     "web:login": {"GET": everyone(200)},
@@ -148,6 +145,20 @@ EXPECTED = {
         "admin:organizations_organization_changelist": {"GET": STAFF_MODEL},
         "admin:login": {"GET": STAFF_LOGIN},  # the admin login form is never shown: Parcours' login is the door
     },
+}
+# Each area of the web door writes its own rows and test objects in tests/matrix/<area>.py (EXPECTED and
+# objects(world) -> {url parameter: value}).
+for _area in AREAS:
+    _overlap = set(_area.EXPECTED) & set(EXPECTED)
+    assert not _overlap, f"{_area.__name__} redéfinit {_overlap}"
+    EXPECTED.update(_area.EXPECTED)
+EXPECTED: dict = {
+    name: (
+        {t: {m: widen(r) for m, r in rows.items()} for t, rows in cells.items()}
+        if name == "admin"
+        else {m: widen(r) for m, r in cells.items()}
+    )
+    for name, cells in EXPECTED.items()
 }
 ADMIN_PROBES = tuple(EXPECTED["admin"])
 
@@ -226,6 +237,9 @@ def concrete_url(name, converters, world):
             from tests.test_alerts_support import matrix_objects
 
             kwargs[param] = matrix_objects(world)[param]
+        elif any(param in area.PARAMS for area in AREAS):
+            area = next(area for area in AREAS if param in area.PARAMS)
+            kwargs[param] = area.objects(world)[param]
         elif type(converter) is StringConverter and param in ("uidb64", "token"):
             kwargs[param] = {"uidb64": "MQ", "token": "pas-un-jeton"}[param]
         else:
@@ -261,19 +275,13 @@ def outcome(response, world):
             return LOGIN
         if path == reverse("admin:login") and query.startswith("next="):
             return ADMIN_LOGIN
-        for name in (
-            "web:caseload",
-            "web:team",
-            "admin:index",
-            "web:login",
-            "web:person-search",
-            "web:planning",
-            "web:availability",
-            "web:work-queue",
-        ):
-            if path == reverse(name):
-                return to(name)
-        return f"302 {location}"
+        if path == reverse("admin:index"):
+            return ADMIN
+        try:
+            match = resolve(path)
+        except Resolver404:
+            return f"302 {location}"
+        return to(match.view_name) if not match.kwargs else f"302 {location}"
     return response.status_code
 
 

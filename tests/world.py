@@ -77,6 +77,7 @@ PERSONAS = (
     "administrator",
     "platform_admin",
     "ended",
+    "partner",
 )
 
 
@@ -174,6 +175,7 @@ def build_world() -> World:
     u["cip_b"] = _user("cip-b", "Bea", "Paris")
     u["ended"] = _user("parti", "Eric", "Parti")
     u["inactive"] = _user("inactif", "Ivan", "Inactif", is_active=False)
+    u["partner"] = _user("partenaire", "Paula", "Partenaire")
 
     _member(u["cip"], org_x, Profession.CIP)
     _member(u["cip_out"], org_x, Profession.CIP)
@@ -197,6 +199,7 @@ def build_world() -> World:
         end_date=today - datetime.timedelta(days=1),
     )
     _member(u["inactive"], org_x, Profession.CIP)
+    _member(u["partner"], org_y, Profession.PARTNER)  # keeps the services of Y in the catalogue
 
     # Alice, followed in X by the CIP, with her multidisciplinary team.
     cip = u["cip"]

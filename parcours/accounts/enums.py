@@ -11,6 +11,7 @@ class Profession(models.TextChoices):
     ORIENTATION_OFFICER = "orientation_officer", "Chargé·e d'orientation"
     STEERING = "steering", "Pilotage"
     ADMINISTRATOR = "administrator", "Administrateur·rice"
+    PARTNER = "partner", "Partenaire (structure du catalogue)"
 
 
 # Professions that accompany people (can be referent or care-team member).

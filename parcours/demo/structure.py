@@ -78,7 +78,10 @@ class StructureBuilder:
         if not communes:
             raise RuntimeError("Les communes ne sont pas chargées : lancez d'abord « manage.py migrate ».")
         direction = Organization.objects.create(
-            department=department, kind=OrganizationKind.DEPARTMENT_SERVICE, name="Direction de l'insertion"
+            department=department,
+            kind=OrganizationKind.DEPARTMENT_SERVICE,
+            name="Direction de l'insertion",
+            code="direction",
         )
         agencies = []
         n_agencies = self.tier.agencies
@@ -96,6 +99,7 @@ class StructureBuilder:
                 territory=territory,
                 kind=OrganizationKind.DEPARTMENT_SERVICE,
                 name=f"ALI {seat.name}" if n_agencies > 30 else f"Agence locale d'insertion de {seat.name}",
+                code=f"ali-{i + 1}",
             )
             address = f"{self.rng.randint(1, 120)} {self.fake.street_name()}, {seat.main_postal_code} {seat.name}"
             agencies.append(Agency(territory, org, own, [max(c.population or 1, 1) for c in own], address))

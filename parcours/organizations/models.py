@@ -62,6 +62,12 @@ class Organization(models.Model):
     )
     kind = models.CharField("type", max_length=30, choices=OrganizationKind.choices)
     name = models.CharField("nom", max_length=200)
+    code = models.SlugField(
+        "code",
+        max_length=40,
+        blank=True,
+        help_text="Code court, unique dans le département (imports en ligne de commande).",
+    )
     siret = models.CharField("SIRET", max_length=14, blank=True)
     target_caseload = models.PositiveIntegerField(
         "file active cible par référent", default=90, help_text="Nombre de personnes suivies visé par conseiller·ère."
@@ -70,6 +76,11 @@ class Organization(models.Model):
     class Meta:
         verbose_name = "organisation"
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "code"], condition=~models.Q(code=""), name="organization_code_unique"
+            ),
+        ]
 
     def __str__(self):
         return self.name

@@ -30,3 +30,9 @@ class TeamRole(models.TextChoices):
 class NoteVisibility(models.TextChoices):
     TEAM = "team", "Partagée avec l'équipe"
     PROFESSION = "profession", "Privée à ma profession dans l'équipe"
+
+
+class RequestStatus(models.TextChoices):
+    WAITING = "waiting", "À orienter"
+    ORIENTED = "oriented", "Orientée"
+    CANCELLED = "cancelled", "Sortie de la file"

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from parcours.accounts.enums import Profession
 from parcours.core.crypto import EncryptedTextField
-from parcours.orientation.enums import ExitReason, NoteVisibility, Parcours, TeamRole
+from parcours.orientation.enums import ExitReason, NoteVisibility, Parcours, RequestStatus, TeamRole
 
 
 class FollowUpQuerySet(models.QuerySet):
@@ -111,3 +111,64 @@ class Note(models.Model):
 
     def __str__(self):
         return f"Note du {self.created_at:%d/%m/%Y} ({self.get_visibility_display().lower()})"
+
+
+class OrientationRequest(models.Model):
+    """An entry of the orientation queue: this person must be oriented (legal delay from `received_on`)."""
+
+    department = models.ForeignKey("organizations.Department", on_delete=models.PROTECT, related_name="+")
+    beneficiary = models.ForeignKey(
+        "people.Beneficiary", on_delete=models.CASCADE, related_name="orientation_requests"
+    )
+    received_on = models.DateField("information reçue le")  # RSA opening or arrival in the département
+    source = models.CharField("origine", max_length=20)  # intake.enums.Source value
+    batch = models.ForeignKey("intake.ImportBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField("statut", max_length=20, choices=RequestStatus.choices, default=RequestStatus.WAITING)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField("motif d'annulation", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "personne à orienter"
+        verbose_name_plural = "file d'orientation"
+        ordering = ["received_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["beneficiary"], condition=Q(status="waiting"), name="orientation_request_one_waiting"
+            ),
+        ]
+        indexes = [models.Index(fields=["department", "status", "received_on"], name="orientation_queue")]
+
+    def __str__(self):
+        return f"À orienter depuis le {self.received_on:%d/%m/%Y}"
+
+
+class Orientation(models.Model):
+    """An orientation decision: parcours and organisme référent, with its reason. A réorientation is a new
+    decision pointing to the one it replaces; decisions are never edited."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    department = models.ForeignKey("organizations.Department", on_delete=models.PROTECT, related_name="+")
+    beneficiary = models.ForeignKey("people.Beneficiary", on_delete=models.CASCADE, related_name="orientations")
+    request = models.ForeignKey(
+        OrientationRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
+    )
+    parcours = models.CharField("parcours", max_length=20, choices=Parcours.choices)
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="+", verbose_name="organisme référent"
+    )
+    reason = models.TextField("motif")
+    decided_on = models.DateField("date de la décision", default=timezone.localdate)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
+    )
+    follow_up = models.ForeignKey(FollowUp, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "décision d'orientation"
+        ordering = ["-decided_on", "-pk"]
+        indexes = [models.Index(fields=["beneficiary", "-decided_on"], name="orientation_beneficiary")]
+
+    def __str__(self):
+        return f"Orientation {self.get_parcours_display().lower()} du {self.decided_on:%d/%m/%Y}"

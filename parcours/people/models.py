@@ -7,6 +7,7 @@ from django.utils import timezone
 from parcours.core.crypto import EncryptedTextField, blind_index
 from parcours.core.models import VersionedModel
 from parcours.people.enums import EducationLevel, HouseholdRole, RsaStatus, Sex
+from parcours.people.identity import name_key
 
 
 class Household(models.Model):
@@ -18,10 +19,22 @@ class Household(models.Model):
         "état du droit RSA", max_length=30, choices=RsaStatus.choices, default=RsaStatus.NONE
     )
     rsa_since = models.DateField("droit ouvert depuis", null=True, blank=True)
+    caf_body = models.CharField("organisme payeur", max_length=3, blank=True, help_text="CAF ou MSA")
+    rsa_request_number = models.CharField("numéro de demande RSA", max_length=20, blank=True)
+    suspension_reason = models.CharField("motif de suspension du versement", max_length=2, blank=True)
+    suspended_since = models.DateField("suspendu depuis", null=True, blank=True)
+    closure_reason = models.CharField("motif de clôture", max_length=3, blank=True)
+    closed_on = models.DateField("droit clos le", null=True, blank=True)
+    # {field: {"source": "caf_flux" | "sheet" | "manual", "batch": ImportBatch pk or None, "at": ISO date-time}}
+    provenance = models.JSONField("origine des valeurs", default=dict, blank=True, editable=False)
 
     class Meta:
         verbose_name = "foyer"
-        indexes = [models.Index(fields=["department", "caf_number"], name="household_caf")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "caf_number"], condition=~Q(caf_number=""), name="household_caf_unique"
+            ),
+        ]
 
     def __str__(self):
         return f"Foyer {self.caf_number or self.pk}"
@@ -79,6 +92,18 @@ class Beneficiary(VersionedModel):
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    # Normalised names (upper-case ASCII letters and single spaces, see people.identity.name_key): matching and
+    # search read these, never the display names.
+    last_key = models.CharField(max_length=150, blank=True, editable=False)
+    first_key = models.CharField(max_length=150, blank=True, editable=False)
+    birth_key = models.CharField(max_length=150, blank=True, editable=False)
+    # {field: {"source": "caf_flux" | "sheet" | "manual", "batch": ImportBatch pk or None, "at": ISO date-time}}
+    provenance = models.JSONField("origine des valeurs", default=dict, blank=True, editable=False)
+    # A file absorbed by a merge points to the one that survived (the merge can be undone, see intake.merge).
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="absorbed", editable=False
+    )
+
     objects = BeneficiaryQuerySet.as_manager()
 
     class Meta:
@@ -90,7 +115,13 @@ class Beneficiary(VersionedModel):
                 fields=["department", "nir_index"], condition=~Q(nir_index=""), name="beneficiary_nir_unique"
             ),
         ]
-        indexes = [models.Index(fields=["department", "last_name"], name="beneficiary_dept_name")]
+        indexes = [
+            models.Index(fields=["department", "last_name"], name="beneficiary_dept_name"),
+            models.Index(fields=["department", "caf_number"], name="beneficiary_caf"),
+            models.Index(fields=["department", "france_travail_id"], name="beneficiary_ft"),
+            models.Index(fields=["department", "internal_id"], name="beneficiary_internal"),
+            models.Index(fields=["department", "last_key"], name="beneficiary_last_key"),
+        ]
 
     def __str__(self):
         return self.full_name
@@ -115,4 +146,39 @@ class Beneficiary(VersionedModel):
 
     def set_nir(self, nir: str) -> None:
         self.nir = nir
-        self.nir_index = blind_index(nir) if nir else ""
+        self.nir_index = nir_index(nir)
+
+    def refresh_name_keys(self) -> None:
+        self.last_key, self.first_key, self.birth_key = (
+            name_key(self.last_name),
+            name_key(self.first_name),
+            name_key(self.birth_name),
+        )
+
+    def save(self, *args, **kwargs):
+        self.refresh_name_keys()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "last_key", "first_key", "birth_key"}
+        super().save(*args, **kwargs)
+
+
+def nir_index(nir: str) -> str:
+    """Blind index of the 13 identifying characters: a NIR given with or without its key finds the same person."""
+    compact = "".join(nir.split()).upper()
+    return blind_index(compact[:13]) if compact else ""
+
+
+class MatchKey(models.Model):
+    """Blocking keys of duplicate detection: birth date and the first two letters of each name (people.identity)."""
+
+    department = models.ForeignKey("organizations.Department", on_delete=models.CASCADE, related_name="+")
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE, related_name="match_keys")
+    block = models.CharField(max_length=12)
+
+    class Meta:
+        verbose_name = "clé de rapprochement"
+        indexes = [models.Index(fields=["department", "block"], name="match_key_block")]
+        constraints = [models.UniqueConstraint(fields=["beneficiary", "block"], name="match_key_unique")]
+
+    def __str__(self):
+        return self.block

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.urls import reverse
 
 from parcours.accounts.enums import Profession
 
@@ -20,4 +21,17 @@ def operator(request):
         }
         if is_authenticated
         else {},
+        "nav_extra": _area_entries(request) if is_authenticated else [],
     }
+
+
+def _area_entries(request) -> list[dict]:
+    from parcours.web.urls import AREAS  # late: the URL modules import views, which use this module's settings
+
+    current = request.resolver_match.view_name if getattr(request, "resolver_match", None) else ""
+    entries = sorted((entry for area in AREAS for entry in getattr(area, "NAV", ())), key=lambda e: e.order)
+    return [
+        {"label": e.label, "url": reverse(e.url_name), "current": current == e.url_name}
+        for e in entries
+        if e.visible(request)
+    ]

@@ -1,10 +1,24 @@
 from django.urls import path
 
 from parcours.notifications import urls as urls_notifications
-from parcours.web import urls_alerts, urls_planning, urls_rsvp
+from parcours.web import (
+    urls_activity,
+    urls_alerts,
+    urls_catalogue,
+    urls_intake,
+    urls_orientation,
+    urls_planning,
+    urls_referrals,
+    urls_review,
+    urls_rsvp,
+    urls_workshops,
+)
 from parcours.web.views import auth, caseload, home, person, person_edit, person_prefs, person_team, search, team
 
 app_name = "web"
+
+# Areas that bring their own URLs and navigation entries (parcours/web/nav.py).
+AREAS = (urls_intake, urls_orientation, urls_review, urls_catalogue, urls_referrals, urls_workshops, urls_activity)
 
 person_urls = [
     path("personnes/<uuid:public_id>/", person.person_file, name="person"),
@@ -51,4 +65,5 @@ urlpatterns = [
     *urls_rsvp.urlpatterns,
     *urls_alerts.urlpatterns,
     *urls_notifications.urlpatterns,
+    *(pattern for area in AREAS for pattern in area.urlpatterns),
 ]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ReferralsConfig(AppConfig):
+    name = "parcours.referrals"
+    label = "referrals"
+    verbose_name = "Orientations vers les services"
