@@ -19,16 +19,22 @@ from bench.datasets import BACKENDS, ROOT, TIERS, BenchError
 
 RESULTS = ROOT / "bench" / "results"
 WORKLOADS = ("W2", "W6", "W8")
+WORKLOADS += ("W7",)  # record linkage: builds its own labelled database per (tier, backend)
+WORKLOADS += ("W5",)  # service search: builds its own 140k-service database per backend
 
 
 def run_workload(name, dataset, args, *, first_backend: bool) -> list:
     """The rows of one workload on one (tier, backend) dataset."""
     if name == "W2":
         return run_w2(dataset, args)
+    if name == "W5":
+        return run_w5(dataset)
     if name == "W6":
         from bench.w6_scheduling import run_w6
 
         return run_w6(dataset, territory=first_backend)  # the solver-only rows do not depend on the database
+    if name == "W7":
+        return run_w7(dataset)
     return run_w8(dataset)
 
 
@@ -40,6 +46,15 @@ def run_w8(dataset) -> list:
         datasets.run(argv, dataset.url, label=f"W8 {dataset.backend}")
         rows = json.loads(out.read_text(encoding="utf-8"))
         return rows["rows"] if isinstance(rows, dict) else rows
+
+
+def run_w5(dataset) -> list:
+    """W5 builds its own database per backend (140,000 services over France, see bench/w5_search.py)."""
+    with tempfile.TemporaryDirectory(prefix="parcours-bench-") as tmp:
+        out = Path(tmp) / "w5.json"
+        argv = [sys.executable, "-m", "bench.w5_search", "--backend", dataset.backend, "--out", str(out)]
+        datasets.run(argv, dataset.url, label=f"W5 {dataset.backend}")
+        return json.loads(out.read_text(encoding="utf-8"))
 
 
 def _list(value: str, allowed, *, upper=False) -> list:
@@ -205,7 +220,7 @@ def main(argv=None) -> int:
                 continue
             measured = []
             for workload in args.workloads:
-                if workload == "W8" and tier != args.tiers[0]:
+                if workload in ("W5", "W8") and tier != args.tiers[0]:
                     continue  # W8 does not use the tier's dataset: once per backend is enough
                 print(f"  Mesure de {workload}…", flush=True)
                 try:
@@ -234,3 +249,12 @@ def main(argv=None) -> int:
             print(f"  - {e}", file=sys.stderr)
         return 1
     return 0
+
+
+def run_w7(dataset) -> list:
+    """W7 writes its own labelled set (known people and planted duplicates) in its own database, at the tier's size."""
+    with tempfile.TemporaryDirectory(prefix="parcours-bench-") as tmp:
+        out = Path(tmp) / "w7.json"
+        argv = [sys.executable, "-m", "bench.w7_linkage", "--tier", dataset.tier, "--backend", dataset.backend]
+        datasets.run([*argv, "--out", str(out)], dataset.url, label=f"W7 {dataset.tier}/{dataset.backend}")
+        return json.loads(out.read_text(encoding="utf-8"))

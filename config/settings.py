@@ -148,6 +148,11 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# Imported files are kept (never served) until their import is done, so that a stopped import resumes.
+IMPORTS_DIR = Path(
+    os.environ.get("IMPORTS_DIR", "/tmp/parcours-test-imports" if ENV == "test" else BASE_DIR / "var" / "imports")
+)
+IMPORT_CHUNK_ROWS = int(os.environ.get("IMPORT_CHUNK_ROWS", "2000"))
 STATICFILES_DIRS = [BASE_DIR / "parcours" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

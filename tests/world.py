@@ -123,6 +123,10 @@ RULE_MIGRATIONS = (
     "parcours.scheduling.migrations.0002_planning_rules",
     "parcours.notifications.migrations.0002_reminder_rule",
     "parcours.alerts.migrations.0002_default_rules",
+    "parcours.catalogue.migrations.0002_defaults",
+    "parcours.activity.migrations.0002_activity_rules",
+    "parcours.orientation.migrations.0003_orientation_rules",
+    "parcours.referrals.migrations.0002_default_rules",
 )
 
 

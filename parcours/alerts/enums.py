@@ -7,9 +7,12 @@ class AlertKind(models.TextChoices):
     TWO_NO_SHOWS = "two_no_shows", "Deux absences de suite"
     NO_SHOW = "no_show", "Absence à un rendez-vous"
     RSA_SUSPENDED = "rsa_suspended", "Droit RSA suspendu"
+    RSA_CLOSED = "rsa_closed", "Droit RSA clos"
+    MOVED_OUT = "moved_out", "Déménagement hors du département"
     NO_CONTACT = "no_contact", "Sans contact depuis longtemps"
     CADENCE_MISSED = "cadence_missed", "Rendez-vous en retard sur la cadence"
     CONTRACT_ENDING = "contract_ending", "Contrat bientôt échu"
+    HOURS_BELOW_TARGET = "hours_below_target", "Heures d'activité très en dessous de la cible"
 
 
 class AlertStatus(models.TextChoices):

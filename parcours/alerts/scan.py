@@ -23,6 +23,7 @@ from parcours.people.enums import RsaStatus
 from parcours.plans.models import Contract
 
 SUSPENDED = (RsaStatus.OPEN_SUSPENDED, RsaStatus.OPEN_PAYMENT_SUSPENDED)
+CLOSED = (RsaStatus.CLOSED, RsaStatus.CLOSED_PREVIOUS)
 CHUNK = 2000
 
 
@@ -34,6 +35,8 @@ class Person:
     parcours: str
     start_date: datetime.date
     rsa_status: str | None
+    commune_department: str | None = None  # département code of the person's commune
+    department_code: str = ""
 
 
 @dataclass
@@ -52,7 +55,14 @@ def _people(department_id, follow_up_ids) -> dict[int, Person]:
     if follow_up_ids is not None:
         follow_ups = follow_ups.filter(pk__in=follow_up_ids)
     rows = follow_ups.order_by().values_list(
-        "pk", "beneficiary_id", "referent_id", "parcours", "start_date", "beneficiary__household__rsa_status"
+        "pk",
+        "beneficiary_id",
+        "referent_id",
+        "parcours",
+        "start_date",
+        "beneficiary__household__rsa_status",
+        "beneficiary__commune__department_code",
+        "department__code",
     )
     return {row[1]: Person(*row) for row in rows}
 
@@ -153,6 +163,14 @@ def causes(department_id, *, now, rules, follow_up_ids=None) -> tuple[dict, dict
             found[(p.follow_up_id, AlertKind.RSA_SUSPENDED)] = (
                 f"État du droit transmis par la CAF/MSA : {RsaStatus(p.rsa_status).label.lower()}."
             )
+        if p.rsa_status in CLOSED:
+            found[(p.follow_up_id, AlertKind.RSA_CLOSED)] = (
+                f"État du droit transmis par la CAF/MSA : {RsaStatus(p.rsa_status).label.lower()}."
+            )
+        if p.commune_department and p.commune_department != p.department_code:
+            found[(p.follow_up_id, AlertKind.MOVED_OUT)] = (
+                f"Adresse hors du département (commune du {p.commune_department}) : vérifier un déménagement."
+            )
     for person_id, (n, last) in _no_shows_in_a_row(people_qs, now).items():
         if person_id in people:
             found[(people[person_id].follow_up_id, AlertKind.TWO_NO_SHOWS)] = (
@@ -169,6 +187,12 @@ def causes(department_id, *, now, rules, follow_up_ids=None) -> tuple[dict, dict
             found[(follow_up_id, AlertKind.NO_SHOW)] = (
                 f"Absence au rendez-vous du {_day(missed_at)} : relance en cours, contactez la personne."
             )
+    # Hours of activity far below the contract's target (parcours.activity.hours, issue 5 §5).
+    from parcours.activity.hours import below_target  # late: the hours read the workshops and referrals
+
+    for follow_up_id, detail in below_target(follow_ups_qs, today=today, department_id=department_id).items():
+        if follow_up_id in by_follow_up:
+            found[(follow_up_id, AlertKind.HOURS_BELOW_TARGET)] = detail
     return found, by_follow_up
 
 

@@ -47,6 +47,8 @@ class ImportBatch(models.Model):
     rejected = models.PositiveIntegerField("rejetées", default=0)
     to_review = models.PositiveIntegerField("à vérifier", default=0)
     error = models.TextField("erreur", blank=True)
+    # Dry run before anything is written: {"counts": {outcome: n}, "examples": {outcome: [{row, place, text}]}}.
+    preview = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = "import"

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from parcours.core.concurrency import save_versioned
 from parcours.journal.services import record
@@ -21,8 +22,24 @@ def update_beneficiary(beneficiary, *, by, expected_version: int, changes: dict,
         else:
             setattr(beneficiary, name, value)
             fields.append(name)
-    save_versioned(beneficiary, expected_version=expected_version, fields=fields)
-    labels = ", ".join(sorted({type(beneficiary)._meta.get_field(f).verbose_name for f in fields if f != "nir_index"}))
+    # Provenance per field: a value typed by a professional is not overwritten by a later import.
+    at = timezone.now().isoformat(timespec="seconds")
+    provenance = dict(beneficiary.provenance or {})
+    for name in fields:
+        if name != "nir_index":
+            provenance[name] = {"source": "manual", "by": getattr(by, "pk", None), "at": at}
+    beneficiary.provenance = provenance
+    if {"first_name", "last_name", "birth_name"} & set(fields):
+        beneficiary.refresh_name_keys()
+        fields += ["last_key", "first_key", "birth_key"]
+    save_versioned(beneficiary, expected_version=expected_version, fields=[*fields, "provenance"])
+    if {"first_name", "last_name", "birth_name", "birth_date"} & set(fields):
+        from parcours.intake.matching import refresh_match_keys  # intake builds on people, not the reverse
+
+        refresh_match_keys([beneficiary])
+    labels = ", ".join(
+        sorted({type(beneficiary)._meta.get_field(f).verbose_name for f in fields if f in changes or f == "nir"})
+    )
     record(
         beneficiary,
         actor=by,

@@ -88,3 +88,79 @@ class AccessRuleMiddleware:
             return redirect_to_login(request.get_full_path())
         logger.warning("Accès refusé (%s) à %s pour l'utilisateur %s", rule.name, request.path, request.user.pk)
         raise PermissionDenied
+
+
+# --- Orientation (issue 4 §4) ---
+ORIENTATION_QUEUE = Rule(
+    "orientation_queue",
+    "Chargé·e d'orientation, ou chef·fe d'agence (lecture)",
+    lambda r: r.viewer.has(Profession.ORIENTATION_OFFICER, Profession.AGENCY_HEAD),
+)
+ORIENTATION_DECIDE = Rule(
+    "orientation_decide", "Chargé·e d'orientation", lambda r: r.viewer.has(Profession.ORIENTATION_OFFICER)
+)
+ORIENTATION_INDICATORS = Rule(
+    "orientation_indicators",
+    "Chargé·e d'orientation, pilotage ou chef·fe d'agence",
+    lambda r: r.viewer.has(Profession.ORIENTATION_OFFICER, Profession.STEERING, Profession.AGENCY_HEAD),
+)
+
+
+# --- Review of probable duplicates (issue 4 §3) ---
+def _reviews_duplicates(request) -> bool:
+    from parcours.intake.review import can_review  # late: the review queries import the permission modules
+
+    return can_review(request.viewer)
+
+
+DUPLICATE_REVIEW = Rule(
+    "duplicate_review",
+    "Chargé·e d'orientation, administrateur·rice d'un service du département ou chef·fe d'agence",
+    _reviews_duplicates,
+)
+
+
+# --- Workshops and hours of activity (issue 5 §4–5) ---
+WORKSHOPS = Rule(
+    "workshops",
+    "Accompagnement, chef·fe d'agence, ou membre d'une organisation qui anime des ateliers",
+    lambda r: (
+        r.viewer.accompanies or r.viewer.has(Profession.AGENCY_HEAD, Profession.ADMINISTRATOR, Profession.PARTNER)
+    ),
+)
+
+
+# Referrals (parcours.referrals): the partner's account answers the referrals received by its organisation.
+REFERRAL_PARTNER = Rule(
+    "referral_partner",
+    "Partenaire (compte d'une organisation qui reçoit des orientations)",
+    lambda r: r.viewer.has(Profession.PARTNER),
+)
+
+
+# --- Catalogue of services (issue 5 §1–2) ---
+CATALOGUE_SEARCH = Rule(
+    "catalogue_search",
+    "Professionnel·le avec une appartenance active (recherche dans le catalogue)",
+    lambda r: r.viewer.is_professional,
+)
+CATALOGUE_PARTNER = Rule(
+    "catalogue_partner",
+    "Partenaire (compte d'une organisation qui maintient des structures du catalogue)",
+    lambda r: r.viewer.has(Profession.PARTNER),
+)
+CATALOGUE_MODERATOR = Rule(
+    "catalogue_moderator",
+    "Administrateur·rice d'une organisation, ou administration de la plateforme (modération du catalogue)",
+    lambda r: r.user.is_staff or r.viewer.has(Profession.ADMINISTRATOR),
+)
+
+
+# --- Imports: CAF/MSA flux and spreadsheets (issue 4 §1–2) ---
+def _imports(request) -> bool:
+    from parcours.intake.uploads import can_import  # late: the intake modules import the permission modules
+
+    return can_import(request.viewer)
+
+
+IMPORTS = Rule("imports", "Chargé·e d'orientation, administrateur·rice ou gestionnaire d'une organisation", _imports)

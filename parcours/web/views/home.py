@@ -18,6 +18,7 @@ def home(request):
     if viewer.has(Profession.AGENCY_HEAD):
         return redirect("web:team")
     if viewer.has(Profession.ORIENTATION_OFFICER):
+        orientation_alert(request)
         return redirect("web:person-search")
     if request.user.is_staff:
         return redirect("admin:index")
@@ -39,3 +40,18 @@ def healthz(request):
         database = {"status": "error", "error": exc.__class__.__name__}
         status = 503
     return JsonResponse({"status": "ok" if status == 200 else "error", "database": database}, status=status)
+
+
+def orientation_alert(request) -> None:
+    """Orientation officers land with the number of people waiting past the legal delay (issue 4 §4)."""
+    from django.contrib import messages
+
+    from parcours.orientation.queue import overdue_count
+
+    late = overdue_count(request.viewer)
+    if late:
+        people = "personne attend" if late == 1 else "personnes attendent"
+        messages.warning(
+            request,
+            f"File d'orientation : {late} {people} une décision au-delà du délai légal d'orientation.",
+        )

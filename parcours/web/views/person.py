@@ -11,16 +11,21 @@ from parcours.agenda.enums import AppointmentStatus
 from parcours.agenda.services import suggested_next
 from parcours.diagnostics.enums import BarrierLevel
 from parcours.diagnostics.services import barrier_board
-from parcours.journal.models import SENSITIVE_SECTIONS, Section, TimelineEvent
+from parcours.intake.review import history, survivor_shown_to
+from parcours.journal.models import SENSITIVE_SECTIONS, Section
 from parcours.journal.services import log_reads
 from parcours.orientation.perms import file_access, visible_beneficiaries
 from parcours.orientation.services import readable_notes, referent_candidates, team_candidates
 from parcours.people.validators import mask_nir
 from parcours.plans.enums import ActionStatus
 from parcours.plans.services import current_contract
+from parcours.referrals.queries import file_section as referral_file_section
 from parcours.web import forms
 from parcours.web.access import FILE_READERS, allow
 from parcours.web.prefs_form import PreferencesForm, initial_for
+from parcours.web.views import catalogue as catalogue_views
+from parcours.web.views.duplicates import merged_file_page
+from parcours.workshops.queries import file_section as workshop_file_section
 
 
 def get_file(request, public_id, *, log_reads_of_page=False, shown_sections=SENSITIVE_SECTIONS):
@@ -92,11 +97,15 @@ def file_context(request, beneficiary, access, **extra):
                 contract=contract,
                 goals=list(contract.goals.all()) if contract else [],
             )
+            ctx["suggested_services"] = catalogue_views.suggested_services(beneficiary, access)  # catalogue
     notes = list(readable_notes(access)[:50])
     ctx["notes"] = notes
     ctx["timeline"] = list(
-        TimelineEvent.objects.filter(beneficiary=beneficiary, section__in=access.sections).select_related("actor")[:50]
-    )
+        history(beneficiary).filter(section__in=access.sections).select_related("actor")[:50]
+    )  # with the history of the files merged into this one
+    ctx["merged_into"] = survivor_shown_to(request.viewer, beneficiary)
+    ctx["person_workshops"] = workshop_file_section(beneficiary, access)  # issue 5 §4–5
+    ctx["person_referrals"] = referral_file_section(beneficiary, access)  # issue 5 §3
     ctx.update(extra)
     return ctx
 
@@ -149,7 +158,10 @@ def render_file(request, beneficiary, access, *, template="web/person/file.html"
 @require_GET
 @transaction.non_atomic_requests
 def person_file(request, public_id):
-    beneficiary, access = get_file(request, public_id, log_reads_of_page=True)
+    try:
+        beneficiary, access = get_file(request, public_id, log_reads_of_page=True)
+    except Http404:
+        return merged_file_page(request, public_id)  # a merged file's address leads to its survivor
     return render_file(request, beneficiary, access)
 
 
@@ -158,5 +170,8 @@ def person_file(request, public_id):
 @transaction.non_atomic_requests
 def person_summary(request, public_id):
     # The summary shows the health frein, and no other sensitive section.
-    beneficiary, access = get_file(request, public_id, log_reads_of_page=True, shown_sections={Section.HEALTH})
+    try:
+        beneficiary, access = get_file(request, public_id, log_reads_of_page=True, shown_sections={Section.HEALTH})
+    except Http404:
+        return merged_file_page(request, public_id)
     return render_file(request, beneficiary, access, template="web/person/summary.html")

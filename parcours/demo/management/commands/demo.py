@@ -9,6 +9,7 @@ from parcours.alerts.tasks import scan_all
 from parcours.demo.people import PeopleBuilder
 from parcours.demo.structure import PERSONAS, StructureBuilder, persona_email
 from parcours.demo.tiers import DEMO_PASSWORD, TIERS
+from parcours.intake.demo import seed_imports
 from parcours.notifications.demo import seed_contacts
 from parcours.organizations.models import Department
 from parcours.scheduling.demo import seed_availability
@@ -52,6 +53,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  Disponibilités : {availability.get('working_hours', 0)} plages de travail, "
             f"{availability.get('rooms', 0)} bureaux ; préférences de contact : {contacts} personnes."
+        )
+        imports = seed_imports(structure.department, seed=seed)
+        self.stdout.write(
+            f"  Flux CAF/MSA : {imports['batches']} fichiers importés, {imports['created']} nouveaux entrants, "
+            f"{imports['to_review']} à vérifier."
         )
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # fresh statistics, so that the planner picks the indexes
