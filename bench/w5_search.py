@@ -82,7 +82,7 @@ def _themes(rng, by_category) -> list[str]:
 
 def build(seed: int = 5) -> float:
     """Write the dataset; returns its build time in seconds."""
-    from django.db import connection, transaction
+    from django.db import connection
 
     from parcours.catalogue import indexing, vocabulary as v
     from parcours.catalogue.models import RemoteArea, SearchPoint, Service, Structure
@@ -95,62 +95,62 @@ def build(seed: int = 5) -> float:
     by_category = v.themes_by_category()
     types = [c for c, _ in v.SERVICE_TYPE_CHOICES]
     publics = [c for c, _ in v.PUBLIC_CHOICES if c != v.ALL_PUBLICS]
-    with transaction.atomic():
-        places = rng.choices(communes, weights=weights, k=STRUCTURES)
-        structures = [
-            Structure(
-                source="bench",
-                source_id=f"bench--s{i}",
-                name=f"Structure {i} — {c.name}"[:150],
-                commune=c,
-                city=c.name,
-                insee_code=c.insee_code,
-                latitude=round(c.latitude + rng.uniform(-0.012, 0.012), 6),
-                longitude=round(c.longitude + rng.uniform(-0.016, 0.016), 6),
-            )
-            for i, c in enumerate(places)
-        ]
-        Structure.objects.bulk_create(structures, batch_size=5000)
-        owners = structures + rng.sample(structures, SERVICES - STRUCTURES)
-        services = []
-        for i, s in enumerate(owners):
-            draw = rng.random()
-            modes = (
-                ["en-presentiel"]
-                if draw < 0.7
-                else (["en-presentiel", "a-distance"] if draw < 0.85 else ["a-distance"])
-            )
-            zone = []
-            if "a-distance" in modes:
-                zone = ["france"] if rng.random() < 0.05 else [s.commune.department_code]
-            service = Service(
-                structure=s,
-                source="bench",
-                source_id=f"bench--v{i}",
-                name=f"Service {i}",
-                description="Accompagnement de proximité pour les personnes éloignées de l'emploi.",
-                themes=_themes(rng, by_category),
-                service_types=[rng.choice(types)],
-                reception_modes=modes,
-                publics=[v.ALL_PUBLICS] if rng.random() < 0.5 else rng.sample(publics, rng.randint(1, 2)),
-                fees=v.FREE if rng.random() < 0.8 else "payant",
-                zone=zone,
-                commune=s.commune,
-                city=s.city,
-                insee_code=s.insee_code,
-                latitude=s.latitude,
-                longitude=s.longitude,
-            )
-            indexing.prepare(service)
-            services.append(service)
-        Service.objects.bulk_create(services, batch_size=5000)
-        points, areas = [], []
-        for service in services:
-            p, a = indexing.rows_for(service, service.commune.department_code)
-            points += p
-            areas += a
-        SearchPoint.objects.bulk_create(points, batch_size=10_000)
-        RemoteArea.objects.bulk_create(areas, batch_size=10_000)
+    if connection.vendor == "postgresql":  # the web's statement timeout is not meant for a bulk load
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")
+    places = rng.choices(communes, weights=weights, k=STRUCTURES)
+    structures = [
+        Structure(
+            source="bench",
+            source_id=f"bench--s{i}",
+            name=f"Structure {i} — {c.name}"[:150],
+            commune=c,
+            city=c.name,
+            insee_code=c.insee_code,
+            latitude=round(c.latitude + rng.uniform(-0.012, 0.012), 6),
+            longitude=round(c.longitude + rng.uniform(-0.016, 0.016), 6),
+        )
+        for i, c in enumerate(places)
+    ]
+    Structure.objects.bulk_create(structures, batch_size=5000)
+    owners = structures + rng.sample(structures, SERVICES - STRUCTURES)
+    services = []
+    for i, s in enumerate(owners):
+        draw = rng.random()
+        modes = (
+            ["en-presentiel"] if draw < 0.7 else (["en-presentiel", "a-distance"] if draw < 0.85 else ["a-distance"])
+        )
+        zone = []
+        if "a-distance" in modes:
+            zone = ["france"] if rng.random() < 0.05 else [s.commune.department_code]
+        service = Service(
+            structure=s,
+            source="bench",
+            source_id=f"bench--v{i}",
+            name=f"Service {i}",
+            description="Accompagnement de proximité pour les personnes éloignées de l'emploi.",
+            themes=_themes(rng, by_category),
+            service_types=[rng.choice(types)],
+            reception_modes=modes,
+            publics=[v.ALL_PUBLICS] if rng.random() < 0.5 else rng.sample(publics, rng.randint(1, 2)),
+            fees=v.FREE if rng.random() < 0.8 else "payant",
+            zone=zone,
+            commune=s.commune,
+            city=s.city,
+            insee_code=s.insee_code,
+            latitude=s.latitude,
+            longitude=s.longitude,
+        )
+        indexing.prepare(service)
+        services.append(service)
+    Service.objects.bulk_create(services, batch_size=5000)
+    points, areas = [], []
+    for service in services:
+        p, a = indexing.rows_for(service, service.commune.department_code)
+        points += p
+        areas += a
+    SearchPoint.objects.bulk_create(points, batch_size=10_000)
+    RemoteArea.objects.bulk_create(areas, batch_size=10_000)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     if connection.vendor == "postgresql":

@@ -13,7 +13,7 @@ import uuid
 import numpy as np
 
 from parcours.intake.matching import Incoming
-from parcours.people.identity import block_keys, name_key
+from parcours.people.identity import PARTICLES, block_keys, name_key
 from parcours.people.models import nir_index
 
 # (Faker locale, share of the population)
@@ -295,7 +295,7 @@ class Population:
             if " " in first:
                 first = first.split()[0]
             elif " " in last:
-                last = self.rng.choice(last.split())
+                last = self.rng.choice([w for w in last.split() if w not in PARTICLES] or last.split())
             else:
                 first = f"{first} {self.other_first(woman, first)}"
         elif kind == "new_sibling":

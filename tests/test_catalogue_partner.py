@@ -163,3 +163,14 @@ def test_service_page(world, client_for):
 def test_barrier_themes_page(world, client_for):
     html = client_for("cip").get(reverse("web:catalogue-barrier-themes")).content.decode()
     assert "Mobilité" in html and "Préparer un permis" in html and "Garde d’enfants" in html
+
+
+def test_inclusive_sectors_are_counted_and_found(world, client_for):
+    structure = make_structure(organization=world.org_y, name="Chantier Y", sectors=["eco_construction"])
+    make_service(structure=structure, name="Éco-rénovation", sectors=["eco_construction"])
+    make_service(structure=structure, name="Maraîchage", sectors=["sustainable_food", "eco_construction"])
+    make_service(structure=structure, name="Sans secteur")
+    html = client_for("administrator").get(reverse("web:catalogue-moderation")).content.decode()
+    row = html[html.index("Éco-construction</a></th>") :]
+    assert row.startswith("Éco-construction</a></th><td>2</td><td>1</td>")
+    assert [h.service.name for h in search(sectors=["sustainable_food"])] == ["Maraîchage"]

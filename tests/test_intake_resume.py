@@ -16,8 +16,8 @@ from parcours.intake import engine
 from parcours.intake.fluxgen import synthetic_households, write_flux
 from parcours.intake.models import ImportBatch, ImportChunk
 from parcours.journal.models import TimelineEvent
-from parcours.orientation.models import OrientationRequest
 from parcours.organizations.models import Department
+from parcours.orientation.models import OrientationRequest
 from parcours.people.models import Beneficiary, Household
 from tests.processes import ROOT, wait_for, worker_env
 from tests.world import ensure_default_rules
@@ -68,8 +68,13 @@ def test_a_killed_import_restarted_ends_with_exactly_the_rows_of_an_uninterrupte
     golden_dept = Department.objects.create(code="991", name="Département témoin")
     killed_dept = Department.objects.create(code="992", name="Département interrompu")
     path = tmp_path / "stock.xml"
-    write_flux(path, households_without_nir(ROWS), reference_date=datetime.date(2025, 3, 31), department_code="93",
-               flux_type="M")
+    write_flux(
+        path,
+        households_without_nir(ROWS),
+        reference_date=datetime.date(2025, 3, 31),
+        department_code="93",
+        flux_type="M",
+    )
 
     golden = engine.run(engine.create_batch(department=golden_dept, source_path=path, filename=path.name))
     assert golden.rows_done == ROWS and golden.rejected == 0

@@ -14,7 +14,7 @@ from parcours.intake.headers import guess_field, mapping_problems, normalise
 from parcours.intake.mappings import save_mapping, suggest_mapping
 from parcours.intake.records import Record, Rejection, Unreadable
 from parcours.intake.sheet_values import parse_date, parse_phone, parse_rsa_status, parse_sex, split_postcode_town
-from parcours.intake.sheets import MAX_BYTES, auto_mapping, escape_cell, open_sheet, records
+from parcours.intake.sheets import MAX_BYTES, apply_saved, auto_mapping, open_sheet, records
 from parcours.people.models import Beneficiary
 from tests.world import make_nir
 
@@ -250,12 +250,13 @@ def test_xlsx_with_typed_cells_serial_dates_and_a_title_above_the_headers(tmp_pa
             ],
             ["Martin", "Léa", 33706, "7654321", "06 11 22 33 44", "", Text('=HYPERLINK("http://x")')],
             ["Durand", "Éric", "12/05/1980", None, None, None, None],
+            ["Blanc", "Lou", "12/05/1980", None, None, None, None, None, "hors colonnes"],
         ],
     )
     sheet = open_sheet(path, "liste.xlsx")
     assert sheet.kind == "workbook" and sheet.header_line == 3
     assert sheet.headers == ["Nom bénéficiaire", "Prénom", "Date de naissance", "N° CAF", "Téléphone", "NIR", "Calcul"]
-    dupont, martin, durand = read_all(sheet, world.dept_a)
+    dupont, martin, durand, blanc = read_all(sheet, world.dept_a)
     assert dupont.row == 4 and dupont.person["birth_date"] == datetime.date(1980, 5, 12)
     assert dupont.person["caf_number"] == "1234567" and dupont.person["phone"] == "0612345678"
     assert dupont.person["nir"] == make_nir("1800593008123")
@@ -263,6 +264,8 @@ def test_xlsx_with_typed_cells_serial_dates_and_a_title_above_the_headers(tmp_pa
     assert martin.person["birth_date"] == datetime.date(1992, 4, 12)  # Excel serial number 33706
     assert martin.raw["Calcul"] == '=HYPERLINK("http://x")'
     assert durand.row == 6 and "caf_number" not in durand.person
+    assert blanc.reason == "Valeurs hors des colonnes nommées (colonne I) : nommez ces colonnes ou videz ces cellules."
+    assert blanc.raw["Colonne I"] == "hors colonnes"
 
 
 # --- Rejections ------------------------------------------------------------------------------------------
@@ -386,17 +389,6 @@ def test_values():
 # --- Formulas on the way back ----------------------------------------------------------------------------
 
 
-def test_escape_cell():
-    assert [escape_cell(v) for v in ("=1+1", "+33 6", "-2", "@SUM(A1)", "Dupont", None)] == [
-        "'=1+1",
-        "'+33 6",
-        "'-2",
-        "'@SUM(A1)",
-        "Dupont",
-        "",
-    ]
-
-
 def test_formulas_come_back_escaped_in_the_rejected_rows_file(tmp_path, world, settings):
     settings.IMPORTS_DIR = tmp_path / "imports"
     rows = [
@@ -491,4 +483,5 @@ def test_a_corrected_mapping_saved_by_the_organisation_is_applied_to_the_next_fi
         "Téléphone": "phone",  # not in the saved mapping: guessed
     }
     assert auto_mapping(next_file, world.org_x) == mapping
+    assert apply_saved(next_file, saved) == mapping  # named explicitly (import_sheet --mapping)
     assert suggest_mapping(next_file, world.org_y)[1] is None  # another organisation's mapping is not used

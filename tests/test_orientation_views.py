@@ -79,6 +79,7 @@ def test_the_queue_costs_the_same_sql_for_5_and_40_people(world, client_for):
     html, large = captured(client, QUEUE)
     assert html.count("NOM Prenom") == 40
     assert small == large <= 15, f"{small} requêtes pour 5, {large} pour 40"
+    print(f"\nfile d'orientation : {small} requêtes SQL pour 5 personnes, {large} pour 40")
 
 
 # --- Decision, history, réorientation -------------------------------------------------------------------------
@@ -268,6 +269,7 @@ def test_the_assignment_page_costs_the_same_sql_for_5_and_30_people(world, clien
     html, large = captured(client, ASSIGN)
     assert html.count('name="suivi"') == 30
     assert small == large <= 20, f"{small} requêtes pour 5, {large} pour 30"
+    print(f"\nattribution des référent·es : {small} requêtes SQL pour 5 personnes, {large} pour 30")
 
 
 # --- Indicators, home, navigation --------------------------------------------------------------------------------

@@ -88,6 +88,7 @@ def test_the_agency_page_shows_the_statistics_in_constant_sql(world, hand_built,
     assert re.findall(r"<td>([^<]*)</td>", row) == ["6", "1", "80 %", "3,0 j", "67 %", "50 %"]
     assert "Camille Martin" in text  # the referent column
     alpha, _beta = hand_built
+
     def another(n):  # one open referral per person and service: another service of the same structure
         return make_service(world, structure=alpha.structure, name=f"Alpha {n}")
 

@@ -335,29 +335,40 @@ def below_target(follow_ups_qs, *, today: datetime.date, department_id) -> dict[
     below ratio × target (0.5 by default). Only people with a contract in force in that window (the hours are the
     contract's plan d'action, CT L5411-6 II) whose follow-up began before it; a zero target never alerts.
 
-    Seven queries for a whole département, whatever the number of people.
+    Six queries for a whole département, whatever the number of people (none when nobody has a contract).
     """
     rules = rule_values([RATIO, ALERT_WEEKS], on=today, department_id=department_id)
     ratio, weeks = float(rules[RATIO]), int(rules[ALERT_WEEKS])
     window_end = monday(today)
     window_start = window_end - datetime.timedelta(days=7 * weeks)
-    rows = list(
-        follow_ups_qs.filter(start_date__lte=window_start)
-        .order_by()
-        .values_list("pk", "beneficiary_id", "beneficiary__rights_and_duties")
+    last_day = window_end - datetime.timedelta(days=1)
+    eligible = follow_ups_qs.filter(start_date__lte=window_start)
+    rows = (
+        Contract.objects.filter(
+            follow_up__in=eligible.values("pk"), start_date__lte=last_day, end_date__gte=window_start
+        )
+        .order_by("start_date", "pk")
+        .values_list(
+            "follow_up_id",
+            "follow_up__beneficiary_id",
+            "follow_up__beneficiary__rights_and_duties",
+            "start_date",
+            "end_date",
+            "weekly_hours",
+            "hours_exemption",
+        )
     )
-    if not rows:
+    people: dict = {}
+    contracts: dict = defaultdict(list)
+    for follow_up_id, person_id, rights_and_duties, *values in rows:
+        people[follow_up_id] = (person_id, rights_and_duties)
+        contracts[person_id].append(ContractHours(*values))
+    if not people:
         return {}
-    people_qs = follow_ups_qs.filter(start_date__lte=window_start).values("beneficiary_id")
-    contracts = _contracts(people_qs, window_start, window_end - datetime.timedelta(days=1))
-    if not contracts:
-        return {}
-    hours = hours_by_person(people_qs, window_start, window_end, today=today)
+    hours = hours_by_person(eligible.values("beneficiary_id"), window_start, window_end, today=today)
     found = {}
     starts = [window_start + datetime.timedelta(days=7 * i) for i in range(weeks)]
-    for follow_up_id, person_id, rights_and_duties in rows:
-        if person_id not in contracts:
-            continue
+    for follow_up_id, (person_id, rights_and_duties) in people.items():
         target = sum(
             target_for(
                 _contract_for_week(contracts[person_id], week),
@@ -369,7 +380,6 @@ def below_target(follow_ups_qs, *, today: datetime.date, department_id) -> dict[
         )
         done = sum(v[1] for v in hours[person_id].values()) if person_id in hours else 0.0
         if target > 0 and done < ratio * target:
-            last_day = window_end - datetime.timedelta(days=1)
             found[follow_up_id] = (
                 f"{_fmt(done)} h d'activité réalisées du {window_start:%d/%m} au {last_day:%d/%m/%Y} "
                 f"pour une cible de {_fmt(target)} h ({weeks} semaines) : moins de {round(ratio * 100)} % de la cible."

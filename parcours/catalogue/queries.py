@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from parcours.catalogue.freshness import RULE
-from parcours.catalogue.models import BarrierThemes, Service, ServiceStatus
+from parcours.catalogue.models import BarrierThemes, Service, ServiceStatus, Structure
 from parcours.catalogue.services import moderated_services, partner_services
-from parcours.catalogue.vocabulary import default_barrier_themes, label
+from parcours.catalogue.vocabulary import Sector, default_barrier_themes, label
 from parcours.core.rules import rule_value
 from parcours.diagnostics.enums import Barrier
 from parcours.organizations.models import Commune
@@ -86,3 +86,24 @@ def vocabulary_labels(service: Service) -> dict[str, list[str]]:
         "sectors": [label(t) for t in service.sectors or ()],
         "fees": [label(service.fees)] if service.fees else [],
     }
+
+
+def sector_counts(viewer) -> list[dict]:
+    """Per inclusive sector, the published services and the structures (SIAE…) tagged with it (two queries)."""
+    services = moderated_services(viewer).filter(status=ServiceStatus.PUBLISHED)
+    service_counts = services.aggregate(
+        **{s.value: Count("pk", filter=Q(filter_tags__contains=f" s:{s.value} ")) for s in Sector}
+    )
+    structures = Structure.objects.filter(pk__in=services.values("structure_id"))
+    structure_counts = structures.aggregate(
+        **{s.value: Count("pk", filter=Q(sectors__icontains=f'"{s.value}"')) for s in Sector}
+    )
+    return [
+        {
+            "label": s.label,
+            "value": s.value,
+            "services": service_counts[s.value],
+            "structures": structure_counts[s.value],
+        }
+        for s in Sector
+    ]

@@ -14,7 +14,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import ExpressionWrapper, F, FloatField, Q, Value
+from django.db import connection
+from django.db.models import ExpressionWrapper, F, FloatField, Min, Q, Value
 
 from parcours.catalogue.indexing import ANY, fold
 from parcours.catalogue.models import RemoteArea, SearchPoint, Service, ServiceStatus
@@ -75,6 +76,9 @@ def _tuple(values) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(v) for v in values if v))
 
 
+_communes: dict[str, Commune] = {}  # reference data (written by a migration): kept per process once read
+
+
 def resolve_commune(commune) -> Commune | None:
     if commune is None or commune == "":
         return None
@@ -82,7 +86,19 @@ def resolve_commune(commune) -> Commune | None:
         return commune
     if isinstance(commune, int):
         return Commune.objects.filter(pk=commune).first()
-    return Commune.objects.filter(insee_code=str(commune)).first()
+    code = str(commune)
+    if code not in _communes:
+        found = (
+            Commune.objects.filter(insee_code=code)
+            .only("insee_code", "name", "department_code", "latitude", "longitude")
+            .first()
+        )
+        if found is None:
+            return None
+        if len(_communes) > 5000:
+            _communes.clear()
+        _communes[code] = found
+    return _communes[code]
 
 
 def criteria(
@@ -142,7 +158,10 @@ def service_filter(c: Criteria, path: str = "", *, themes: bool = False, modes: 
 
 
 def nearby_candidates(c: Criteria, limit: int):
-    """The indexed query (the W5 limit probe): (service_id, squared degrees) of the nearest matching services."""
+    """The indexed query (the W5 limit probe): ids of the nearest matching services, nearest first.
+
+    A service has one point per token, all at its place: GROUP BY keeps it once.
+    """
     dlat = c.radius_km / KM_PER_DEGREE
     scale = math.cos(math.radians(c.latitude))
     dlon = dlat / max(scale, 0.01)
@@ -162,9 +181,10 @@ def nearby_candidates(c: Criteria, limit: int):
         )
         .annotate(d2=squared)
         .filter(d2__lte=dlat * dlat * 1.02)
-        .values_list("service_id", "d2")
-        .distinct()
-        .order_by("d2", "service_id")[:limit]
+        .values("service_id")
+        .annotate(d=Min("d2"))
+        .order_by("d", "service_id")
+        .values_list("service_id", flat=True)[:limit]
     )
 
 
@@ -217,45 +237,60 @@ HIT_FIELDS = (
 )  # fmt: skip
 
 
+def _on_site(service: Service) -> bool:
+    return not service.reception_modes or IN_PERSON in service.reception_modes
+
+
 def run(c: Criteria, limit: int = 50) -> list[Hit]:
-    base = Service.objects.select_related("structure").only(*HIT_FIELDS)
-    nearby: list[tuple[int, float]] = []
-    remote_ids: list[int] = []
-    want_remote = not c.reception_modes or REMOTE in c.reception_modes
-    share = max(1, limit // REMOTE_SHARE)
-    if c.located and (not c.reception_modes or IN_PERSON in c.reception_modes):
-        nearby = list(nearby_candidates(c, limit + 4))  # a few more: the circle's edge is decided by haversine
-    if c.place_codes and want_remote:
-        remote_ids = list(remote_candidates(c, max(share, limit - len(nearby))))
+    base = Service.objects.select_related("structure").only(*HIT_FIELDS).order_by()
     if not c.located and not c.place_codes:  # no place: the whole catalogue, by name
         services = base.filter(service_filter(c, themes=True), status=ServiceStatus.PUBLISHED).order_by("name", "pk")
         return [Hit(s, None, _reasons(s, c, None, False)) for s in services[:limit]]
-    wanted = [pk for pk, _ in nearby] + [pk for pk in remote_ids if pk not in dict(nearby)]
-    services = base.in_bulk(wanted)
-    hits: list[Hit] = []
-    seen = set()
-    for pk, _ in nearby:
-        s = services.get(pk)
-        if s is None or s.latitude is None:
-            continue
-        distance = haversine_km(c.latitude, c.longitude, s.latitude, s.longitude)
-        if distance <= c.radius_km:
-            seen.add(pk)
-            remote = s.is_remote
-            hits.append(Hit(s, distance, _reasons(s, c, distance, remote), remote=remote))
+    on_site = c.located and (not c.reception_modes or IN_PERSON in c.reception_modes)
+    remote = bool(c.place_codes) and (not c.reception_modes or REMOTE in c.reception_modes)
+    share = max(1, limit // REMOTE_SHARE)
+    subqueries = []
+    if on_site:  # a few more than the limit: the circle's edge is decided by the exact distance
+        subqueries.append(nearby_candidates(c, limit + 4))
+    if remote:
+        subqueries.append(remote_candidates(c, share if on_site else limit))
+    services = list(base.filter(_any_of(subqueries)))  # both indexed queries as sub-queries: one statement
+    hits, far = _split(services, c, on_site)
+    if remote and on_site and len(far) >= share and len(hits) + len(far) < limit:  # few nearby: more remote ones
+        more = base.filter(pk__in=remote_candidates(c, limit)).exclude(pk__in=[s.pk for s in services])
+        far += _split(list(more), c, False)[1]
     hits.sort(key=lambda h: (h.distance_km, h.service.name))
-    far: list[Hit] = []
-    for pk in remote_ids:
-        s = services.get(pk)
-        if s is None or pk in seen:
-            continue
-        distance = None
-        if c.located and s.latitude is not None:
-            distance = haversine_km(c.latitude, c.longitude, s.latitude, s.longitude)
-        far.append(Hit(s, distance, _reasons(s, c, distance, True), remote=True))
     far.sort(key=lambda h: (h.distance_km is None, h.distance_km or 0, h.service.name))
     near_count = min(len(hits), limit - min(share, len(far)))
     return hits[:near_count] + far[: limit - near_count]
+
+
+def _any_of(subqueries) -> Q:
+    """pk IN (a) OR pk IN (b): PostgreSQL would test each service against both (a scan), so there it is
+    pk IN (a UNION b); SQLite (no LIMIT inside a compound SELECT) turns the OR into two index lookups itself."""
+    if not subqueries:
+        return Q(pk__in=[])
+    if len(subqueries) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        return Q(pk__in=subqueries[0].union(*subqueries[1:]))
+    q = Q()
+    for sub in subqueries:
+        q |= Q(pk__in=sub)
+    return q
+
+
+def _split(services: list[Service], c: Criteria, on_site: bool) -> tuple[list[Hit], list[Hit]]:
+    """Nearby hits (received on site, inside the circle) and remote ones (reachable in their zone)."""
+    hits: list[Hit] = []
+    far: list[Hit] = []
+    for s in services:
+        distance = None
+        if c.located and s.latitude is not None:
+            distance = haversine_km(c.latitude, c.longitude, s.latitude, s.longitude)
+        if on_site and distance is not None and distance <= c.radius_km and _on_site(s):
+            hits.append(Hit(s, distance, _reasons(s, c, distance, s.is_remote), remote=s.is_remote))
+        elif s.is_remote:
+            far.append(Hit(s, distance, _reasons(s, c, distance, True), remote=True))
+    return hits, far
 
 
 def search(

@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import itertools
+import json
 import logging
 import shutil
 import uuid
@@ -190,7 +191,12 @@ def start(batch: ImportBatch) -> None:
 
 def issues_file(batch: ImportBatch, fmt: str = "csv"):
     """The rejected and to-review rows, as read, with the reason: (bytes, content type, file name)."""
-    issues = list(batch.issues.order_by("row", "pk").values_list("row", "place", "outcome", "reason", "data"))
+    issues = [
+        (row, place, outcome, reason, json.loads(data) if data else {})
+        for row, place, outcome, reason, data in batch.issues.order_by("row", "pk").values_list(
+            "row", "place", "outcome", "reason", "data"
+        )
+    ]
     columns = []
     for *_rest, data in issues:
         columns.extend(k for k in data if k not in columns)

@@ -50,10 +50,15 @@ def best_saved_mapping(headers, organization) -> SheetMapping | None:
 
 def suggest_mapping(headers, organization) -> tuple[dict, SheetMapping | None]:
     """({header: field or ""}, the saved mapping applied or None)."""
-    guessed = guess_mapping(headers)
     saved = best_saved_mapping(headers, organization)
     if saved is None:
-        return guessed, None
+        return guess_mapping(headers), None
+    return apply_saved(headers, saved), saved
+
+
+def apply_saved(headers, saved: SheetMapping) -> dict:
+    """The saved choices for the headers it knows (« ignore » included), the synonyms for the others."""
+    guessed = guess_mapping(headers)
     mapping = {h: saved.columns[normalise(h)] for h in headers if normalise(h) in saved.columns}
     taken = {f for f in mapping.values() if f}
     for header in headers:
@@ -61,7 +66,7 @@ def suggest_mapping(headers, organization) -> tuple[dict, SheetMapping | None]:
             field = guessed.get(header, "")
             mapping[header] = field if field not in taken else ""
             taken.add(mapping[header])
-    return {h: mapping[h] for h in headers}, saved
+    return {h: mapping[h] for h in headers}
 
 
 def set_batch_mapping(batch: ImportBatch, mapping: dict) -> bool:

@@ -33,7 +33,6 @@ from parcours.people.models import Beneficiary, MatchKey, nir_index
 
 PROBABLE_THRESHOLD = 0.9
 MAX_CANDIDATES = 5
-MIN_SHARED_KEYS = 2  # a duplicate with one typo shares at least two blocking keys (people.identity.block_keys)
 SEX_PENALTY = 0.3  # a woman and a man are not the same person (twins of different sex)
 NIR_PENALTY = 0.5  # two different NIRs are two different people
 SWAP_PENALTY = 0.01  # at equal names, the straight reading wins
@@ -114,25 +113,32 @@ def incoming_from_person(row: int, person: dict, household: dict | None = None) 
     )
 
 
-# --- SQL helpers: a list of values is one parameter (a PostgreSQL array, a JSON array on SQLite) --------------
+# --- SQL helpers: a list of values is one parameter (delimited text split by PostgreSQL, JSON on SQLite) ---------
+# Handing PostgreSQL one string to split costs far less than adapting a Python list of 20,000 strings.
+_SEP = "\x1f"  # ASCII unit separator: never in a name key, a blind index or an identifier
 
 
 def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _in(column: str, values, params: list, cast: str = "text") -> str:
-    params.append(list(values) if _postgres() else json.dumps(list(values)))
+def _array(values, params: list, cast: str = "") -> str:
+    """An SQL array (PostgreSQL) of the values, as one parameter."""
+    params += [_SEP.join(map(str, values)), _SEP]  # no value holds _SEP (see _exact_keys)
+    return f"string_to_array(%s, %s){cast}"
+
+
+def _in(column: str, values, params: list, cast: str = "") -> str:
     if _postgres():
-        return f"{column} = ANY(%s::{cast}[])"
+        return f"{column} = ANY({_array(values, params, cast)})"
+    params.append(json.dumps(list(values)))
     return f"{column} IN (SELECT value FROM json_each(%s))"
 
 
-def _pairs(first: list, second: list, params: list, casts=("bigint", "text")) -> str:
-    """A derived table t(a, b) of the pairs (first[i], second[i])."""
+def _pairs(first: list, second: list, params: list) -> str:
+    """A derived table t(a, b) of the pairs (first[i], second[i]): integers and texts."""
     if _postgres():
-        params += [first, second]
-        return f"unnest(%s::{casts[0]}[], %s::{casts[1]}[]) AS t(a, b)"
+        return f"unnest({_array(first, params, '::bigint[]')}, {_array(second, params)}) AS t(a, b)"
     params.append(json.dumps(list(zip(first, second, strict=True))))
     return "(SELECT json_extract(value, '$[0]') AS a, json_extract(value, '$[1]') AS b FROM json_each(%s)) AS t"
 
@@ -150,11 +156,11 @@ def _exact_keys(incoming: Incoming):
     if incoming.nir_index:
         yield "nir", incoming.nir_index
     caf = (incoming.caf_number or "").strip()
-    if caf and incoming.household_role in HOUSEHOLD_KEY_ROLES:
+    if caf and incoming.household_role in HOUSEHOLD_KEY_ROLES and _SEP not in caf:
         yield "caf_number", (caf, incoming.household_role)
     for key in ("france_travail_id", "internal_id"):
         value = (getattr(incoming, key) or "").strip()
-        if value:
+        if value and _SEP not in value:
             yield key, value
 
 
@@ -254,24 +260,23 @@ def known_elsewhere(department_id: int, nir_indexes) -> dict[str, int]:
 
 
 def probable_query(department_id: int, incomings: list) -> tuple[str, list] | None:
-    """The one statement of match_probable: the files sharing at least MIN_SHARED_KEYS blocking keys with a row,
-    with their name keys (also timed alone by bench/w7_linkage.py as its limit probe)."""
+    """The one statement of match_probable: the files sharing a blocking key with a row, with their name keys
+    (also timed alone by bench/w7_linkage.py as its limit probe)."""
     rows, blocks = [], []
     for incoming in incomings:
         keys = block_keys(incoming.birth_date, incoming.last_key, incoming.first_key, incoming.birth_key)
         rows += [incoming.row] * len(keys)
-        blocks += sorted(keys)
+        blocks += keys
     if not blocks:
         return None
     params: list = []
     pairs = _pairs(rows, blocks, params)
-    params += [department_id, MIN_SHARED_KEYS]
-    # MATERIALIZED: one index probe per block, done once (PostgreSQL would otherwise repeat the whole blocking join
-    # in each parallel worker of a scan of people_beneficiary).
+    params.append(department_id)
+    # MATERIALIZED: one index probe per block, done once (PostgreSQL would otherwise repeat the blocking join in
+    # each parallel worker of a scan of people_beneficiary).
     sql = (
         "WITH p AS MATERIALIZED ("  # noqa: S608
-        f"SELECT t.a, k.beneficiary_id FROM {pairs} JOIN {_K} k ON k.department_id = %s AND k.block = t.b "
-        "GROUP BY t.a, k.beneficiary_id HAVING COUNT(*) >= %s) "
+        f"SELECT DISTINCT t.a, k.beneficiary_id FROM {pairs} JOIN {_K} k ON k.department_id = %s AND k.block = t.b) "
         "SELECT p.a, b.id, b.merged_into_id, s.merged_into_id, b.last_key, b.first_key, b.birth_key, b.sex, "
         f"b.nir_index FROM p JOIN {_B} b ON b.id = p.beneficiary_id LEFT JOIN {_B} s ON s.id = b.merged_into_id"
     )
@@ -298,8 +303,8 @@ def match_probable(
         person = merged_further or merged_into or pk
         if person == incoming.beneficiary_id or pk == incoming.beneficiary_id:
             continue
-        score, reasons = score_pair(incoming, last, first, birth, sex, nir)
-        if score >= threshold:
+        score, reasons = score_pair(incoming, last, first, birth, sex, nir, floor=threshold)
+        if reasons and score >= threshold:
             kept = best[row].get(person)
             if kept is None or kept.score < score:
                 best[row][person] = Candidate(beneficiary_id=person, score=round(score, 4), reasons=reasons)
@@ -313,34 +318,45 @@ _LAST_REASONS = {SAME: SAME_NAME, TYPO: TYPO_NAME, COMPOUND: COMPOUND_NAME}
 _FIRST_REASONS = {SAME: SAME_FIRST_NAME, TYPO: TYPO_FIRST_NAME, COMPOUND: COMPOUND_FIRST_NAME}
 
 
-def score_pair(incoming: Incoming, last: str, first: str, birth: str, sex: str, nir: str) -> tuple[float, list]:
-    """Score (0–1) of an incoming row against a known file born the same day, and the reasons, in French.
+def score_pair(
+    incoming: Incoming, last: str, first: str, birth: str, sex: str, nir: str, *, floor: float = 0.0
+) -> tuple[float, list]:
+    """Score (0–1) of an incoming row against a known file born the same day, and the reasons, in French; (0, [])
+    as soon as the score cannot reach `floor` (most pairs of a blocking join: they cost a few comparisons).
 
-    The names are read three ways and the best reading wins: straight (last/last, first/first, where the last
-    name may be the other one's birth name), swapped (last/first, first/last), each name scored by
+    The names are read two ways and the best reading wins: straight (last/last, first/first, where the last name
+    may be the other one's birth name) and swapped (last/first, first/last), each name scored by
     people.identity.name_likeness. A different sex or NIR, when both are known, weighs heavily against."""
+    other_sex = bool(incoming.sex and sex and incoming.sex != sex)
+    other_nir = bool(incoming.nir_index and nir and incoming.nir_index != nir)
+    need = floor + SEX_PENALTY * other_sex + NIR_PENALTY * other_nir  # what the names must score
+    if need > 1.0:
+        return 0.0, []
+    straight = swapped = 0.0
     first_score, first_kind = name_likeness(incoming.first_key, first)
-    last_score, last_kind = name_likeness(incoming.last_key, last)
-    via_birth = False
-    if last_kind != SAME:
-        for mine, theirs in ((incoming.last_key, birth), (incoming.birth_key, last), (incoming.birth_key, birth)):
-            if mine and theirs:
-                score, kind = name_likeness(mine, theirs)
-                if score > last_score:
-                    last_score, last_kind, via_birth = score, kind, True
-    straight = (last_score + first_score) / 2
-    swapped, swap_kinds = 0.0, None
+    if (1 + first_score) / 2 >= need:
+        last_score, last_kind = name_likeness(incoming.last_key, last)
+        via_birth = False
+        if last_kind != SAME:
+            for mine, theirs in ((incoming.last_key, birth), (incoming.birth_key, last), (incoming.birth_key, birth)):
+                if mine and theirs:
+                    score, kind = name_likeness(mine, theirs)
+                    if score > last_score:
+                        last_score, last_kind, via_birth = score, kind, True
+        straight = (last_score + first_score) / 2
     if straight < 1.0:
-        cross_last, kind_l = name_likeness(incoming.last_key, first)
         cross_first, kind_f = name_likeness(incoming.first_key, last)
-        swapped = (cross_last + cross_first) / 2 - SWAP_PENALTY
-        swap_kinds = (kind_l, kind_f)
+        if (1 + cross_first) / 2 - SWAP_PENALTY >= need:
+            cross_last, kind_l = name_likeness(incoming.last_key, first)
+            swapped = (cross_last + cross_first) / 2 - SWAP_PENALTY
+    if max(straight, swapped) < need:
+        return 0.0, []
     reasons = [SAME_BIRTH_DATE]
     if swapped > straight:
         score = swapped
         reasons.append(SWAPPED)
-        reasons += [_LAST_REASONS[k] for k in swap_kinds[:1] if k in (TYPO, COMPOUND)]
-        reasons += [_FIRST_REASONS[k] for k in swap_kinds[1:] if k in (TYPO, COMPOUND)]
+        reasons += [_LAST_REASONS[kind_l]] if kind_l in (TYPO, COMPOUND) else []
+        reasons += [_FIRST_REASONS[kind_f]] if kind_f in (TYPO, COMPOUND) else []
     else:
         score = straight
         if via_birth and last_kind == SAME:
@@ -349,10 +365,10 @@ def score_pair(incoming: Incoming, last: str, first: str, birth: str, sex: str, 
             reasons.append(_LAST_REASONS[last_kind])
         if first_kind in _FIRST_REASONS:
             reasons.append(_FIRST_REASONS[first_kind])
-    if incoming.sex and sex and incoming.sex != sex:
+    if other_sex:
         score -= SEX_PENALTY
         reasons.append(OTHER_SEX)
-    if incoming.nir_index and nir and incoming.nir_index != nir:
+    if other_nir:
         score -= NIR_PENALTY
         reasons.append(OTHER_NIR)
     elif not (incoming.nir_index and nir):
@@ -385,7 +401,7 @@ def write_match_keys(department_id: int, people) -> None:
         return
     params: list = []
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {_K} WHERE {_in('beneficiary_id', ids, params, 'bigint')}", params)  # noqa: S608
+        cursor.execute(f"DELETE FROM {_K} WHERE {_in('beneficiary_id', ids, params, '::bigint[]')}", params)  # noqa: S608
         if blocks:
             params = [department_id]
             source = _pairs(owners, blocks, params)

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from parcours.core.crypto import EncryptedTextField
 from parcours.intake.enums import BatchKind, BatchStatus, RowOutcome, SuspectStatus
 
 COUNTERS = ("created", "updated", "unchanged", "rejected", "to_review")
@@ -95,7 +96,8 @@ class ImportIssue(models.Model):
     place = models.CharField("emplacement", max_length=300)
     outcome = models.CharField(max_length=20, choices=RowOutcome.choices)
     reason = models.CharField("motif", max_length=500)
-    data = models.JSONField(default=dict, blank=True)  # the row as read, to give it back with the reason
+    # The row as read (JSON), to give it back with the reason; encrypted: it may hold a NIR or health details.
+    data = EncryptedTextField(blank=True)
 
     class Meta:
         verbose_name = "ligne rejetée ou à vérifier"

@@ -18,7 +18,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from parcours.intake import sheet_values as values
-from parcours.intake.headers import guess_mapping, normalise
+from parcours.intake.headers import guess_mapping
 from parcours.intake.records import Record, Rejection, Unreadable
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -33,13 +33,6 @@ BINARY_MAGIC = (ZIP_MAGIC, OLE_MAGIC, b"%PDF", b"\x7fELF", b"MZ", b"\x89PNG", b"
 MAX_UNPACKED = 400 * 1024 * 1024
 MAX_RATIO = 200
 HEADER_SEARCH_ROWS = 20
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_cell(value) -> str:
-    """A cell given back in a file never runs as a formula in a spreadsheet (CSV injection): prefix it with '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def column_letter(index: int) -> str:
@@ -319,6 +312,13 @@ def auto_mapping(headers, organization=None) -> dict:
     return guess_mapping(headers)
 
 
+def apply_saved(headers, saved) -> dict:
+    """{header: field or ""} from a saved mapping (SheetMapping) named by the user; unknown headers are guessed."""
+    from parcours.intake.mappings import apply_saved as apply
+
+    return apply(headers, saved)
+
+
 # --- Records ---------------------------------------------------------------------------------------------
 
 
@@ -339,22 +339,18 @@ def records(sheet: Sheet, mapping: dict, *, department) -> Iterator[Record | Rej
                 raw[f"Colonne {column_letter(n)}"] = cell
         place = f"ligne {line}"
         if any(extra):
-            yield Rejection(
-                line,
-                place,
-                f"La ligne compte {len(cells)} cellules pour {width} colonnes : une valeur contient sans doute le "
-                f"séparateur « {sheet.separator or ';'} » ou un guillemet mal placé.",
-                raw,
-            )
+            yield Rejection(line, place, _extra_cells_reason(sheet, cells), raw)
             continue
         cells_by_field = {name: raw[h] for _i, h, name in mapped}
         yield values.row_record(line, place, cells_by_field, by_field, raw, communes, today)
 
 
-def read_records(path, filename: str, mapping: dict, *, department) -> Iterator[Record | Rejection]:
-    return records(open_sheet(path, filename), mapping, department=department)
-
-
-def normalised_headers(headers) -> dict:
-    """{header: normalised header} (the keys of a saved mapping)."""
-    return {h: normalise(h) for h in headers}
+def _extra_cells_reason(sheet: Sheet, cells: list) -> str:
+    width = len(sheet.headers)
+    if sheet.kind == "workbook":
+        letters = ", ".join(column_letter(n) for n in range(width, len(cells)) if cells[n])
+        return f"Valeurs hors des colonnes nommées (colonne {letters}) : nommez ces colonnes ou videz ces cellules."
+    return (
+        f"La ligne compte {len(cells)} cellules pour {width} colonnes : une valeur contient sans doute le "
+        f"séparateur « {sheet.separator} » ou un guillemet mal placé."
+    )

@@ -5,6 +5,7 @@ most 10 per 1,000 rows), whatever the mix of new, changed and unchanged people.
 """
 
 import datetime
+import json
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -483,7 +484,7 @@ class ChunkImport:
             "place": place[:300],
             "outcome": outcome,
             "reason": reason[:500],
-            "data": data,
+            "data": json.dumps(data, ensure_ascii=False, default=str) if data else "",
         }
 
     def reject(self, row, place, reason, raw):

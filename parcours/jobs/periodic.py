@@ -16,7 +16,9 @@ class Periodic:
 PERIODIC = [
     Periodic("Rappels de rendez-vous", "parcours.notifications.tasks.send_due_reminders", 15, BULK),
     Periodic("Alertes : personnes à ne pas perdre", "parcours.alerts.tasks.scan_all", 60, INTERACTIVE),
-    Periodic("Orientations : expiration et rappels aux partenaires", "parcours.referrals.tasks.run_periodic", 60, BULK),
+    Periodic(
+        "Orientations : expiration et rappels aux partenaires", "parcours.referrals.tasks.run_periodic", 60, BULK
+    ),
     Periodic(
         "Catalogue : rappel aux partenaires des services à vérifier",
         "parcours.catalogue.freshness.send_freshness_reminders",

@@ -19,6 +19,7 @@ from parcours.people.enums import EducationLevel, HouseholdRole, RsaStatus, Sex
 from parcours.people.models import Beneficiary, Household
 
 # Days since the information was received: fresh ones, some close to the 6 weeks, some well past them.
+PERSON_FIELDS = ("first_name", "last_name", "sex", "birth_date", "address_line", "commune", "caf_number")
 AGES = [(0, 14, 35), (15, 34, 30), (35, 42, 15), (43, 90, 20)]
 
 
@@ -45,7 +46,9 @@ def _adult(fake, rng, sex, department, household, role, commune, last_name=None)
         education_level=rng.choice(EducationLevel.values),
         homeless=rng.random() < 0.06,
         rights_and_duties=True,
-        provenance={"*": {"source": Source.CAF_FLUX, "batch": None, "at": timezone.now().isoformat()}},
+        provenance=dict.fromkeys(
+            PERSON_FIELDS, {"source": Source.CAF_FLUX.value, "batch": None, "at": timezone.now().isoformat()}
+        ),
     )
 
 
@@ -81,6 +84,10 @@ def seed_queue(department, *, seed: int = 1, count: int = 24) -> int:
             caf_body="CAF",
             rsa_status=RsaStatus.OPEN_PAYABLE if rng.random() < 0.85 else RsaStatus.PENDING,
             rsa_since=received - datetime.timedelta(days=rng.randint(0, 10)),
+            provenance=dict.fromkeys(
+                ("caf_number", "caf_body", "rsa_status", "rsa_since"),
+                {"source": Source.CAF_FLUX.value, "batch": None, "at": timezone.now().isoformat()},
+            ),
         )
         commune = rng.choices(communes, weights)[0] if communes else None
         sex = rng.choice([Sex.FEMALE, Sex.MALE])

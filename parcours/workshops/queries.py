@@ -6,10 +6,12 @@
   session they see the number of seats taken and, by name, only the people whose file they may open.
 """
 
-from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
 
 from parcours.accounts.enums import ACCOMPANYING, Profession
+from parcours.journal.models import Section
 from parcours.orientation.perms import visible_beneficiaries
+from parcours.people.models import Beneficiary
 from parcours.workshops.enums import ACTIVE_STATUSES, RegistrationStatus
 from parcours.workshops.models import Registration, Session, WorkshopSeries
 
@@ -49,7 +51,7 @@ def series_list(viewer, *, now):
             next_at=Min("sessions__starts_at", filter=Q(sessions__ends_at__gt=now)),
             upcoming=Count("sessions", filter=Q(sessions__ends_at__gt=now)),
         )
-        .order_by("next_at", "title", "pk")
+        .order_by(F("next_at").asc(nulls_last=True), "title", "pk")
     )
 
 
@@ -157,8 +159,6 @@ def attendees(viewer, series, *, organiser: bool) -> list:
 
 def certificate_person(viewer, series, public_id, *, organiser: bool):
     """The person (by public id) whose certificate of `series` the viewer may download, else None."""
-    from parcours.people.models import Beneficiary
-
     people = Beneficiary.objects.all() if organiser else visible_beneficiaries(viewer)
     return (
         people.filter(
@@ -183,8 +183,6 @@ def person_registrations(beneficiary, limit: int = 20) -> list:
 def file_section(beneficiary, access):
     """The person's registrations for the section of her file, or None when the viewer may not read the
     socio-professional section (the include then shows nothing)."""
-    from parcours.journal.models import Section
-
     if not access.can_read(Section.SOCIO_PRO):
         return None
     return person_registrations(beneficiary)

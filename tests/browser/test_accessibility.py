@@ -201,7 +201,9 @@ def test_orientation_pages_are_accessible(world, browsing, entrant):  # noqa: F8
     report += audit(browsing, "décision refusée", allowed_statuses=(400,))
     orient(person, by=officer, parcours="pro", organization=world.organization, reason="Projet clair")
     for visit in (
-        Visit("historique d'orientation", f"/orientation/personnes/{person.public_id}/", "Orientation de Nina NOUVELLE"),
+        Visit(
+            "historique d'orientation", f"/orientation/personnes/{person.public_id}/", "Orientation de Nina NOUVELLE"
+        ),
         Visit("réorientation", f"/orientation/personnes/{person.public_id}/reorienter/", "Réorienter : Nina NOUVELLE"),
     ):
         report += visit_and_audit(browsing, world, visit)
@@ -209,9 +211,13 @@ def test_orientation_pages_are_accessible(world, browsing, entrant):  # noqa: F8
     browsing.login(world.head.email)
     browsing.clear_problems()
     report += visit_and_audit(
-        browsing, world, Visit("attribution des référent·es", "/orientation/attribution/", "Attribution des référent·es")
+        browsing,
+        world,
+        Visit("attribution des référent·es", "/orientation/attribution/", "Attribution des référent·es"),
     )
-    report += visit_and_audit(browsing, world, Visit("indicateurs (chef·fe)", "/orientation/indicateurs/", "Indicateurs d'orientation"))
+    report += visit_and_audit(
+        browsing, world, Visit("indicateurs (chef·fe)", "/orientation/indicateurs/", "Indicateurs d'orientation")
+    )
     assert not report, "\n".join(report)
 
 
@@ -447,7 +453,8 @@ def test_catalogue_pages_are_accessible(world, browsing):
     service = Service.objects.create(
         structure=structure, source="test", source_id="a11y-cat-v", name="Réparation de véhicule à prix solidaire",
         description="Entretien et réparation au prix des pièces.",
-        themes=["mobilite--entretenir-reparer-son-vehicule"], service_types=["aide-materielle"], reception_modes=["en-presentiel"], publics=["tous-publics"],
+        themes=["mobilite--entretenir-reparer-son-vehicule"], service_types=["aide-materielle"],
+        reception_modes=["en-presentiel"], publics=["tous-publics"],
         fees="payant", commune=bobigny, city="Bobigny", latitude=48.91, longitude=2.44,
     )  # fmt: skip
     page = browsing.page

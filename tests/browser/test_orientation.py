@@ -90,7 +90,7 @@ def test_from_the_queue_to_a_referent(world, browsing, entrant):
     expect(choice.locator("option:checked")).to_contain_text("Camille Martin — charge 1,5 / 90")
     page.get_by_role("button", name="Confirmer le ou la référent·e de Nina NOUVELLE").click()
     expect(page.locator("#messages")).to_contain_text("Référent·e désigné·e pour 1 personne.")
-    expect(page.get_by_text("Toutes les personnes orientées vers vos organisations ont un·e référent·e.")).to_be_visible()
+    expect(page.get_by_text("Toutes les personnes orientées vers vos organisations ont")).to_be_visible()
     follow_up = FollowUp.objects.open().get(beneficiary=person)
     assert follow_up.referent == world.cip
     assert CareTeamMember.objects.filter(follow_up=follow_up, user=world.cip, role=TeamRole.REFERENT).exists()

@@ -34,6 +34,7 @@ def _page(request, *, status_code=200):
         "q": text,
         "statuses": ServiceStatus.choices,
         "freshness_days": queries.freshness_days(),
+        "sectors": queries.sector_counts(request.viewer),
     }
     return render(request, "catalogue/moderation.html", context, status=status_code)
 

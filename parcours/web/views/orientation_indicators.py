@@ -15,5 +15,7 @@ from parcours.web.views.orientation_forms import PeriodForm
 def orientation_indicators(request):
     form = PeriodForm(request.GET or None)
     since, until = form.period()
+    if not form.is_bound:
+        form = PeriodForm(initial={"du": since, "au": until})
     context = {"form": form, **compute(request.viewer, since=since, until=until)}
     return render(request, "orientation/indicators.html", context)

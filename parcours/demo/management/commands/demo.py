@@ -5,14 +5,19 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from faker import Faker
 
+from parcours.activity.demo import seed_activity
 from parcours.alerts.tasks import scan_all
+from parcours.catalogue.demo import seed_catalogue
 from parcours.demo.people import PeopleBuilder
 from parcours.demo.structure import PERSONAS, StructureBuilder, persona_email
 from parcours.demo.tiers import DEMO_PASSWORD, TIERS
 from parcours.intake.demo import seed_imports
 from parcours.notifications.demo import seed_contacts
 from parcours.organizations.models import Department
+from parcours.orientation.demo import seed_queue
+from parcours.referrals.demo import seed_referrals
 from parcours.scheduling.demo import seed_availability
+from parcours.workshops.demo import seed_workshops
 
 
 class Command(BaseCommand):
@@ -55,9 +60,18 @@ class Command(BaseCommand):
             f"{availability.get('rooms', 0)} bureaux ; préférences de contact : {contacts} personnes."
         )
         imports = seed_imports(structure.department, seed=seed)
+        queue = seed_queue(structure.department, seed=seed)
         self.stdout.write(
             f"  Flux CAF/MSA : {imports['batches']} fichiers importés, {imports['created']} nouveaux entrants, "
-            f"{imports['to_review']} à vérifier."
+            f"{imports['to_review']} à vérifier ; file d'orientation : +{queue} personnes en attente."
+        )
+        services = seed_catalogue(structure.department, seed=seed)
+        referrals = seed_referrals(structure.department, seed=seed)
+        workshops = seed_workshops(structure.department, seed=seed)
+        activity = seed_activity(structure.department, seed=seed)
+        self.stdout.write(
+            f"  Offre de services : {services} services, {referrals} orientations vers des services, "
+            f"{workshops.get('sessions', 0)} séances d'ateliers, {activity} activités saisies."
         )
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # fresh statistics, so that the planner picks the indexes
