@@ -33,7 +33,6 @@ from tests.matrix.vocabulary import ADMIN_LOGIN, LOGIN, everyone, to
 from tests.world import PERSONAS, make_nir
 
 CASELOAD, TEAM, ADMIN, LOGGED_OUT = to("web:caseload"), to("web:team"), to("admin:index"), to("web:login")
-SEARCH_PAGE = to("web:person-search")
 FILE = to("web:person")  # back to Alice's file (plain POST without htmx)
 
 
@@ -48,7 +47,7 @@ def widen(row):
 # Columns, in the order of tests.world.PERSONAS:
 #  anon  inact  cip  sw  psy  dig  esth  cip_out  psy_out  multi  cip_b  head  orient  steer  admin  padm  ended
 HOME =      (LOGIN, LOGIN, CASELOAD, CASELOAD, CASELOAD, CASELOAD, CASELOAD, CASELOAD, CASELOAD, CASELOAD, CASELOAD,
-             TEAM, SEARCH_PAGE, 200, 200, ADMIN, 200)
+             TEAM, to("web:orientation-queue"), 200, 200, ADMIN, 200)
 ACC_PAGE =  (LOGIN, LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403)
 SEARCH =    (LOGIN, LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403, 403, 403)
 HEAD_PAGE = (LOGIN, LOGIN, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403)

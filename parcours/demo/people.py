@@ -11,16 +11,16 @@ from faker import Faker
 from parcours.accounts.enums import Profession
 from parcours.agenda.enums import AppointmentKind, AppointmentStatus, Mode
 from parcours.agenda.models import Appointment
-from parcours.core.crypto import blind_index
 from parcours.demo import texts
 from parcours.demo.fastinsert import db_adapters, insert_rows, insert_tuples
 from parcours.diagnostics.enums import Barrier, BarrierLevel
 from parcours.diagnostics.models import BarrierAssessment, Diagnostic
+from parcours.intake.matching import write_match_keys
 from parcours.journal.models import Section, TimelineEvent
 from parcours.orientation.enums import NoteVisibility, Parcours, TeamRole
 from parcours.orientation.models import CareTeamMember, FollowUp, Note
 from parcours.people.enums import EducationLevel, HouseholdRole, RsaStatus, Sex
-from parcours.people.models import Beneficiary, Household
+from parcours.people.models import Beneficiary, Household, nir_index
 from parcours.plans.enums import ActionOwner, ActionStatus, ContractKind, HoursExemption
 from parcours.plans.models import Action, Contract, Goal
 
@@ -156,7 +156,7 @@ class PeopleBuilder:
                     address_line=f"{rng.randint(1, 180)} {fake.street_name()}",
                     commune=commune,
                     nir=nir,
-                    nir_index=blind_index(nir),
+                    nir_index=nir_index(nir),
                     caf_number=household.caf_number,
                     internal_id=f"D93-{uuid.UUID(int=rng.getrandbits(128)).hex[:10].upper()}",
                     education_level=rng.choice(EducationLevel.values),
@@ -174,7 +174,9 @@ class PeopleBuilder:
         Household.objects.bulk_create(households, batch_size=2000)
         for person, household in zip(people, households, strict=True):
             person.household = household
+            person.refresh_name_keys()  # bulk_create does not call save(): the matching keys are set here
         Beneficiary.objects.bulk_create(people, batch_size=2000)
+        write_match_keys(self.s.department.pk, people)
         follow_ups = [
             self._follow_up(p, agency, counselor) for p, (agency, counselor, _pos) in zip(people, plans, strict=True)
         ]

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from parcours.intake import engine
-from parcours.intake.fluxgen import synthetic_households, write_flux
+from parcours.intake.fluxgen import FluxHousehold, FluxPerson, synthetic_households, write_flux
 
 DAYS_AGO = (50, 30, 5)
 
@@ -28,7 +28,42 @@ def seed_imports(department, *, seed: int, people_per_flux: int = 40) -> dict:
             path = Path(tmp) / f"RSABEM-{reference:%Y%m%d}.xml"
             write_flux(path, households, reference_date=reference, department_code=department.code)
             batch = engine.run(engine.create_batch(department=department, source_path=path, filename=path.name))
-            totals["batches"] += 1
-            for name in ("created", "to_review", "rejected"):
-                totals[name] += getattr(batch, name)
+            _count(totals, batch)
+        path = Path(tmp) / f"RSABEM-{today:%Y%m%d}.xml"
+        write_flux(path, _probable_duplicates(department), reference_date=today, department_code=department.code)
+        _count(totals, engine.run(engine.create_batch(department=department, source_path=path, filename=path.name)))
     return totals
+
+
+def _count(totals, batch):
+    totals["batches"] += 1
+    for name in ("created", "to_review", "rejected"):
+        totals[name] += getattr(batch, name)
+
+
+def _probable_duplicates(department, n=4):
+    """People already followed, sent again by the CAF under another matricule, without NIR, with a typo: the
+    review queue (« Doublons à examiner ») has something to show."""
+    from parcours.people.models import Beneficiary
+
+    people = Beneficiary.objects.filter(department=department, birth_date__isnull=False, follow_ups__isnull=False)
+    for k, person in enumerate(people.order_by("pk")[:n]):
+        last = person.last_name.upper()
+        typo = last[:-2] + last[-1] + last[-2] if len(last) > 3 else last + "E"
+        yield FluxHousehold(
+            caf_number=f"99{k:05d}",
+            persons=[
+                FluxPerson(
+                    last_name=typo,
+                    first_name=person.first_name.upper(),
+                    birth_date=person.birth_date,
+                    sex=person.sex or "f",
+                )
+            ],
+            rsa_since=today_minus(200),
+            commune_insee=person.commune.insee_code if person.commune else "",
+        )
+
+
+def today_minus(days):
+    return timezone.localdate() - datetime.timedelta(days=days)

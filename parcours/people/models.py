@@ -42,6 +42,7 @@ class Household(models.Model):
 
 class BeneficiaryQuerySet(models.QuerySet):
     def search(self, text: str):
+        self = self.filter(merged_into__isnull=True)  # an absorbed file is reached through the one that survived
         for word in text.split():
             self = self.filter(
                 Q(last_name__icontains=word) | Q(first_name__icontains=word) | Q(birth_name__icontains=word)

@@ -19,7 +19,7 @@ def home(request):
         return redirect("web:team")
     if viewer.has(Profession.ORIENTATION_OFFICER):
         orientation_alert(request)
-        return redirect("web:person-search")
+        return redirect("web:orientation-queue")
     if request.user.is_staff:
         return redirect("admin:index")
     return render(request, "web/home.html", {"memberships": viewer.memberships})

@@ -8,6 +8,7 @@ from faker import Faker
 from parcours.activity.demo import seed_activity
 from parcours.alerts.tasks import scan_all
 from parcours.catalogue.demo import seed_catalogue
+from parcours.demo.partner import PARTNER, seed_partner
 from parcours.demo.people import PeopleBuilder
 from parcours.demo.structure import PERSONAS, StructureBuilder, persona_email
 from parcours.demo.tiers import DEMO_PASSWORD, TIERS
@@ -65,6 +66,7 @@ class Command(BaseCommand):
             f"  Flux CAF/MSA : {imports['batches']} fichiers importés, {imports['created']} nouveaux entrants, "
             f"{imports['to_review']} à vérifier ; file d'orientation : +{queue} personnes en attente."
         )
+        seed_partner(structure.department)
         services = seed_catalogue(structure.department, seed=seed)
         referrals = seed_referrals(structure.department, seed=seed)
         workshops = seed_workshops(structure.department, seed=seed)
@@ -89,4 +91,6 @@ class Command(BaseCommand):
         self.stdout.write(f"\nIdentifiants de démonstration (mot de passe commun : {DEMO_PASSWORD})")
         for key, _profession, first, last, label in PERSONAS:
             self.stdout.write(f"  {persona_email(key):<38} {first} {last} — {label}")
+        key, first, last, label = PARTNER
+        self.stdout.write(f"  {persona_email(key):<38} {first} {last} — {label}")
         self.stdout.write(f"  {persona_email('admin'):<38} Alex Admin — administration de la plateforme (/admin/)")
