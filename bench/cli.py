@@ -18,13 +18,15 @@ from bench import datasets
 from bench.datasets import BACKENDS, ROOT, TIERS, BenchError
 
 RESULTS = ROOT / "bench" / "results"
-WORKLOADS = ("W2", "W6", "W8")
+WORKLOADS = ("W1", "W2", "W6", "W8")
 WORKLOADS += ("W7",)  # record linkage: builds its own labelled database per (tier, backend)
 WORKLOADS += ("W5",)  # service search: builds its own 140k-service database per backend
 
 
 def run_workload(name, dataset, args, *, first_backend: bool) -> list:
     """The rows of one workload on one (tier, backend) dataset."""
+    if name == "W1":
+        return run_w1(dataset)
     if name == "W2":
         return run_w2(dataset, args)
     if name == "W5":
@@ -46,6 +48,15 @@ def run_w8(dataset) -> list:
         datasets.run(argv, dataset.url, label=f"W8 {dataset.backend}")
         rows = json.loads(out.read_text(encoding="utf-8"))
         return rows["rows"] if isinstance(rows, dict) else rows
+
+
+def run_w1(dataset) -> list:
+    """W1 imports CAF/MSA fluxes into its own database per (tier, backend) (see bench/w1_import.py)."""
+    with tempfile.TemporaryDirectory(prefix="parcours-bench-") as tmp:
+        out = Path(tmp) / "w1.json"
+        argv = [sys.executable, "-m", "bench.w1_import", "--tier", dataset.tier, "--backend", dataset.backend]
+        datasets.run([*argv, "--out", str(out)], dataset.url, label=f"W1 {dataset.tier}/{dataset.backend}")
+        return json.loads(out.read_text(encoding="utf-8"))
 
 
 def run_w5(dataset) -> list:

@@ -212,7 +212,7 @@ def probe(backend, known, stock) -> float:
             )
         else:
             raw = cursor.cursor
-            raw.execute(f"CREATE TEMP TABLE w1_in ({', '.join(c + ' TEXT' for c in COLUMNS)}) ON COMMIT DROP")
+            raw.execute(f"CREATE TEMP TABLE w1_in ({', '.join(c + ' TEXT' for c in COLUMNS)})")
             with raw.copy(f"COPY w1_in ({cols}) FROM STDIN") as copy_:
                 for row in stock_rows:
                     copy_.write_row(row)
@@ -222,6 +222,8 @@ def probe(backend, known, stock) -> float:
             )
         seconds = time.perf_counter() - started
         cursor.execute("DROP TABLE w1_probe")
+        if backend != "sqlite":
+            cursor.execute("DROP TABLE w1_in")
     return len(stock_rows) / seconds
 
 

@@ -152,7 +152,7 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 IMPORTS_DIR = Path(
     os.environ.get("IMPORTS_DIR", "/tmp/parcours-test-imports" if ENV == "test" else BASE_DIR / "var" / "imports")
 )
-IMPORT_CHUNK_ROWS = int(os.environ.get("IMPORT_CHUNK_ROWS", "2000"))
+IMPORT_CHUNK_ROWS = int(os.environ.get("IMPORT_CHUNK_ROWS", "5000"))
 STATICFILES_DIRS = [BASE_DIR / "parcours" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

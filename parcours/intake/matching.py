@@ -135,12 +135,15 @@ def _in(column: str, values, params: list, cast: str = "") -> str:
     return f"{column} IN (SELECT value FROM json_each(%s))"
 
 
-def _pairs(first: list, second: list, params: list) -> str:
-    """A derived table t(a, b) of the pairs (first[i], second[i]): integers and texts."""
+def _rows(params: list, ids: list, *texts: list) -> str:
+    """A derived table t(a, b, c…) of the tuples (ids[i], texts[0][i], …): an integer, then texts."""
+    names = "abcdef"[: 1 + len(texts)]
     if _postgres():
-        return f"unnest({_array(first, params, '::bigint[]')}, {_array(second, params)}) AS t(a, b)"
-    params.append(json.dumps(list(zip(first, second, strict=True))))
-    return "(SELECT json_extract(value, '$[0]') AS a, json_extract(value, '$[1]') AS b FROM json_each(%s)) AS t"
+        arrays = [_array(ids, params, "::bigint[]")] + [_array(column, params) for column in texts]
+        return f"unnest({', '.join(arrays)}) AS t({', '.join(names)})"
+    params.append(json.dumps(list(zip(ids, *texts, strict=True))))
+    columns = ", ".join(f"json_extract(value, '$[{n}]') AS {name}" for n, name in enumerate(names))
+    return f"(SELECT {columns} FROM json_each(%s)) AS t"
 
 
 _B = Beneficiary._meta.db_table
@@ -151,24 +154,24 @@ _K = MatchKey._meta.db_table
 # --- Exact keys --------------------------------------------------------------------------------------------
 
 
-def _exact_keys(incoming: Incoming):
+def _exact_keys(incoming: Incoming) -> list:
     """(key, value) pairs of an incoming row, in matching order; the CAF value is (number, role)."""
-    if incoming.nir_index:
-        yield "nir", incoming.nir_index
-    caf = (incoming.caf_number or "").strip()
+    keys = [("nir", incoming.nir_index)] if incoming.nir_index else []
+    caf = incoming.caf_number and incoming.caf_number.strip()
     if caf and incoming.household_role in HOUSEHOLD_KEY_ROLES and _SEP not in caf:
-        yield "caf_number", (caf, incoming.household_role)
-    for key in ("france_travail_id", "internal_id"):
-        value = (getattr(incoming, key) or "").strip()
+        keys.append(("caf_number", (caf, incoming.household_role)))
+    for key, value in (("france_travail_id", incoming.france_travail_id), ("internal_id", incoming.internal_id)):
+        value = value and value.strip()
         if value and _SEP not in value:
-            yield key, value
+            keys.append((key, value))
+    return keys
 
 
-def exact_query(department_id: int, incomings: list) -> tuple[str, list] | None:
+def exact_query(department_id: int, incomings: list, keyed: list | None = None) -> tuple[str, list] | None:
     """The one statement of match_exact (also timed alone by bench/w7_linkage.py as its limit probe)."""
     wanted = {key: set() for key in EXACT_KEYS}
-    for incoming in incomings:
-        for key, value in _exact_keys(incoming):
+    for keys in keyed if keyed is not None else map(_exact_keys, incomings):
+        for key, value in keys:
             wanted[key].add(value[0] if key == "caf_number" else value)
     params: list = []
     branches = []
@@ -198,8 +201,8 @@ def match_exact(department_id: int, incomings) -> dict[int, ExactMatch]:
     The first key that finds someone wins (NIR, then CAF number with role, then France Travail id, then internal
     id); `conflict` explains in French when another key finds someone else, when one key finds several people,
     or when the incoming NIR differs from the NIR of the person found by another key."""
-    incomings = list(incomings)
-    query = exact_query(department_id, incomings)
+    keyed = [(incoming, keys) for incoming in incomings if (keys := _exact_keys(incoming))]
+    query = exact_query(department_id, [], [keys for _incoming, keys in keyed])
     if query is None:
         return {}
     found = {key: defaultdict(set) for key in EXACT_KEYS}
@@ -213,8 +216,8 @@ def match_exact(department_id: int, incomings) -> dict[int, ExactMatch]:
                 if value:
                     found[key][(value, role) if key == "caf_number" else value].add(person)
     matches = {}
-    for incoming in incomings:
-        hits = [(key, found[key][value]) for key, value in _exact_keys(incoming) if found[key].get(value)]
+    for incoming, keys in keyed:
+        hits = [(key, found[key][value]) for key, value in keys if found[key].get(value)]
         if hits:
             matches[incoming.row] = _decide(incoming, hits, nir_of)
     return matches
@@ -259,26 +262,31 @@ def known_elsewhere(department_id: int, nir_indexes) -> dict[str, int]:
 # --- Probable matches ------------------------------------------------------------------------------------------
 
 
-def probable_query(department_id: int, incomings: list) -> tuple[str, list] | None:
+def probable_query(department_id: int, incomings: list, *, other_sex: bool = True) -> tuple[str, list] | None:
     """The one statement of match_probable: the files sharing a blocking key with a row, with their name keys
-    (also timed alone by bench/w7_linkage.py as its limit probe)."""
-    rows, blocks = [], []
+    (also timed alone by bench/w7_linkage.py as its limit probe). other_sex=False leaves out the files of the
+    other sex when both are known."""
+    rows, blocks, sexes = [], [], []
     for incoming in incomings:
         keys = block_keys(incoming.birth_date, incoming.last_key, incoming.first_key, incoming.birth_key)
         rows += [incoming.row] * len(keys)
         blocks += keys
+        sexes += [incoming.sex or "-"] * len(keys)
     if not blocks:
         return None
     params: list = []
-    pairs = _pairs(rows, blocks, params)
+    table = _rows(params, rows, blocks, sexes)
     params.append(department_id)
+    same_sex = "" if other_sex else "WHERE p.c = '-' OR b.sex = '' OR b.sex = p.c "
     # MATERIALIZED: one index probe per block, done once (PostgreSQL would otherwise repeat the blocking join in
     # each parallel worker of a scan of people_beneficiary).
     sql = (
         "WITH p AS MATERIALIZED ("  # noqa: S608
-        f"SELECT DISTINCT t.a, k.beneficiary_id FROM {pairs} JOIN {_K} k ON k.department_id = %s AND k.block = t.b) "
+        f"SELECT DISTINCT t.a, t.c, k.beneficiary_id FROM {table} "
+        f"JOIN {_K} k ON k.department_id = %s AND k.block = t.b) "
         "SELECT p.a, b.id, b.merged_into_id, s.merged_into_id, b.last_key, b.first_key, b.birth_key, b.sex, "
-        f"b.nir_index FROM p JOIN {_B} b ON b.id = p.beneficiary_id LEFT JOIN {_B} s ON s.id = b.merged_into_id"
+        f"b.nir_index FROM p JOIN {_B} b ON b.id = p.beneficiary_id LEFT JOIN {_B} s ON s.id = b.merged_into_id "
+        f"{same_sex}"
     )
     return sql, params
 
@@ -291,7 +299,8 @@ def match_probable(
 
     Meant for rows without an exact match. Rows without a birth date have no candidates."""
     by_row = {incoming.row: incoming for incoming in incomings}
-    query = probable_query(department_id, list(by_row.values()))
+    # Files of the other sex cannot reach the threshold: the database leaves them out.
+    query = probable_query(department_id, list(by_row.values()), other_sex=threshold <= 1 - SEX_PENALTY)
     if query is None:
         return {}
     with connection.cursor() as cursor:

@@ -44,10 +44,22 @@ def insert_rows(model, rows: list[dict]) -> None:
     fields, adapters = _plan(model, names)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
+    table = quote(model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, list(_tuples(rows, names, adapters)))
+        if connection.vendor == "postgresql":
+            # COPY: several times the rate of a pipelined executemany (BENCHMARKS §4.1). It goes through Django's
+            # execute wrappers, so that statement counters and instrumentation see it like any other statement.
+            sql = f"COPY {table} ({columns}) FROM STDIN"
+
+            def copy(sql, params, many, context):
+                with context["cursor"].cursor.copy(sql) as target:
+                    for values in params:
+                        target.write_row(values)
+
+            cursor._execute_with_wrappers(sql, _tuples(rows, names, adapters), False, executor=copy)
+            return
+        marks = ", ".join(["%s"] * len(fields))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(_tuples(rows, names, adapters)))
 
 
 def update_rows(model, rows: list[dict], names: list[str], *, bump_version: bool = False) -> None:

@@ -8,6 +8,7 @@ import datetime
 import json
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.utils import timezone
 
 from parcours.intake import matching
@@ -59,25 +60,40 @@ PROBABLE_THRESHOLD = 0.9
 MAX_EXAMPLES = 20
 
 
-@dataclass
 class Communes:
-    """INSEE code → (commune id, département code), and (postcode, town key) → INSEE code, loaded once per run."""
+    """INSEE code → (commune id, département code), read chunk by chunk for the codes a chunk names (one query),
+    and kept for the rest of the run."""
 
-    by_insee: dict
-    by_postcode_town: dict
+    def __init__(self):
+        self.by_insee: dict = {}
+        self.by_postcode_town: dict = {}
+        self.postcodes_seen: set = set()
 
     @classmethod
     def load(cls):
+        return cls()
+
+    def prefetch(self, persons) -> None:
         from parcours.organizations.models import Commune
 
-        by_insee, by_pt = {}, {}
-        for pk, insee, dept, postcodes, name in Commune.objects.values_list(
+        codes = {p["commune_insee"] for p in persons if p.get("commune_insee")} - self.by_insee.keys()
+        postcodes = {
+            p["postal_code"] for p in persons if not p.get("commune_insee") and p.get("postal_code") and p.get("town")
+        } - self.postcodes_seen
+        if not codes and not postcodes:
+            return
+        query = Q(insee_code__in=codes)
+        for code in postcodes:
+            query |= Q(postal_codes__contains=code)
+        for pk, insee, dept, known_postcodes, name in Commune.objects.filter(query).values_list(
             "pk", "insee_code", "department_code", "postal_codes", "name"
         ):
-            by_insee[insee] = (pk, dept)
-            for code in postcodes.replace(";", " ").replace(",", " ").split():
-                by_pt[(code, name_key(name))] = insee
-        return cls(by_insee, by_pt)
+            self.by_insee[insee] = (pk, dept)
+            for code in known_postcodes.replace(";", " ").replace(",", " ").split():
+                if code in postcodes:
+                    self.by_postcode_town[(code, name_key(name))] = insee
+        self.by_insee.update((code, (None, None)) for code in codes - self.by_insee.keys())
+        self.postcodes_seen |= postcodes
 
     def resolve(self, person: dict):
         """(commune id, département code) of a record, or (None, None) when it names no known commune."""
@@ -127,7 +143,9 @@ class ChunkImport:
             if isinstance(item, Rejection):
                 self.reject(item.row, item.place, item.reason, item.raw)
             else:
-                records.append(self.normalise(item))
+                records.append(item)
+        self.communes.prefetch([r.person for r in records])
+        records = [self.normalise(r) for r in records]
         records = self.fold_repeats(records)
         households = self.households(records)
         incomings = [self.incoming(r) for r in records]
