@@ -264,7 +264,8 @@ def probe(department_id: int, incomings: list, exact: dict) -> tuple[float, int]
     prepared = []
     for chunk in chunks(incomings):
         left = [i for i in chunk if i.row not in exact]
-        prepared.append((exact_query(department_id, chunk), probable_query(department_id, left)))
+        # other_sex=False: what match_probable asks at its default threshold
+        prepared.append((exact_query(department_id, chunk), probable_query(department_id, left, other_sex=False)))
     pairs = 0
     started = time.perf_counter()
     with connection.cursor() as cursor:

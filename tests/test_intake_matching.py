@@ -320,3 +320,9 @@ def test_a_particle_alone_is_not_part_of_a_compound_name(dept):
     known(dept, "Emmanuel", "Da Silva", sex="m")
     assert probable(dept, incoming(1, "Emmanuel", "Da", sex="m")) == {}
     assert probable(dept, incoming(2, "Emmanuel", "Silva", sex="m"))[2][0].score >= matching.PROBABLE_THRESHOLD
+
+
+def test_below_the_sex_penalty_a_file_of_the_other_sex_is_scored_with_it(dept):
+    file = known(dept, "Camille", "Martin", sex="f")
+    found = probable(dept, incoming(1, "Camille", "Martin", sex="m"), threshold=0.5)[1][0]
+    assert found.beneficiary_id == file.pk and found.score == 0.7 and "sexe différent" in found.reasons

@@ -413,7 +413,7 @@ def write_match_keys(department_id: int, people) -> None:
         cursor.execute(f"DELETE FROM {_K} WHERE {_in('beneficiary_id', ids, params, '::bigint[]')}", params)  # noqa: S608
         if blocks:
             params = [department_id]
-            source = _pairs(owners, blocks, params)
+            source = _rows(params, owners, blocks)
             cursor.execute(
                 f"INSERT INTO {_K} (department_id, beneficiary_id, block) SELECT %s, t.a, t.b FROM {source}",  # noqa: S608
                 params,
