@@ -326,3 +326,12 @@ def test_below_the_sex_penalty_a_file_of_the_other_sex_is_scored_with_it(dept):
     file = known(dept, "Camille", "Martin", sex="f")
     found = probable(dept, incoming(1, "Camille", "Martin", sex="m"), threshold=0.5)[1][0]
     assert found.beneficiary_id == file.pk and found.score == 0.7 and "sexe différent" in found.reasons
+
+
+def test_rebuild_match_keys_recomputes_every_file(dept):
+    people = [known(dept, f"Prénom{i}", "Durand") for i in range(5)]
+    MatchKey.objects.all().delete()
+    assert matching.rebuild_match_keys(dept.pk, batch=2) == 5
+    assert set(MatchKey.objects.filter(beneficiary=people[4]).values_list("block", flat=True)) == block_keys(
+        BORN, "DURAND", "PRENOM"
+    )

@@ -10,8 +10,10 @@ Public API (called by parcours.intake.upsert per chunk of at most 5,000 rows; ea
   name fragments (people.MatchKey), scored on the names (people.identity.name_likeness);
 - ``known_elsewhere(department_id, nir_indexes) -> {nir_index: department_id}``: the same NIR in another
   département (the engine flags it for review, never merges);
-- ``write_match_keys(department_id, people)`` (2 statements whatever the number of people) and
-  ``refresh_match_keys(beneficiaries)`` keep people.MatchKey up to date.
+- ``write_match_keys(department_id, people)`` (2 statements whatever the number of people),
+  ``refresh_match_keys(beneficiaries)`` and ``rebuild_match_keys(department_id)`` keep people.MatchKey up to date.
+
+``exact_query`` and ``probable_query`` build the statements alone (bench/w7_linkage.py times them as its limit).
 
 Only files of the given département are ever matched. A file absorbed by a merge (merged_into set) is never a
 match: its keys lead to the file that survived.
@@ -428,3 +430,16 @@ def refresh_match_keys(beneficiaries) -> None:
         by_department[person.department_id].append(person)
     for department_id, people in by_department.items():
         write_match_keys(department_id, people)
+
+
+def rebuild_match_keys(department_id: int, *, batch: int = 5000) -> int:
+    """Recompute the blocking keys of every file of a département (after a change of people.identity.block_keys
+    or name_key): 2 statements per batch of people. Returns the number of people."""
+    people = Beneficiary.objects.filter(department_id=department_id).only(
+        "pk", "department_id", "birth_date", "last_name", "first_name", "birth_name"
+    )
+    done, after = 0, 0
+    while chunk := list(people.filter(pk__gt=after).order_by("pk")[:batch]):
+        write_match_keys(department_id, chunk)
+        done, after = done + len(chunk), chunk[-1].pk
+    return done

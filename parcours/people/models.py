@@ -122,6 +122,8 @@ class Beneficiary(VersionedModel):
             models.Index(fields=["department", "france_travail_id"], name="beneficiary_ft"),
             models.Index(fields=["department", "internal_id"], name="beneficiary_internal"),
             models.Index(fields=["department", "last_key"], name="beneficiary_last_key"),
+            # The same NIR in another département (never matched, shown for review: intake.upsert.known_elsewhere).
+            models.Index(fields=["nir_index"], condition=~Q(nir_index=""), name="beneficiary_nir_any_department"),
         ]
 
     def __str__(self):
