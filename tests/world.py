@@ -8,7 +8,9 @@ tell exactly which persona sees what. Bob (X, `cip_out`), Carla (B, `cip_b`) and
 people, each with their own referent.
 """
 
+import csv
 import datetime
+import gzip
 import importlib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -136,10 +138,41 @@ def ensure_default_rules() -> None:
     A transactional test (real worker processes, the browser) empties the database when it ends, rules included;
     the tests that follow it in the same process put them back here. Each `load` is idempotent.
     """
+    ensure_communes()
     if RuleValue.objects.exists():  # a flush empties the table whole: never a partial state
         return
     for module in RULE_MIGRATIONS:
         importlib.import_module(module).load(apps, None)
+
+
+COMMUNE_DEPARTMENTS = ("93", "75", "92")  # what the tests name (a flush leaves the table empty)
+
+
+def ensure_communes() -> None:
+    """The communes of the départements the tests use, when a transactional test's flush emptied the table (the
+    migration loads all of France once; reloading it after each flush would cost seconds per test)."""
+    from parcours.organizations.models import Commune
+
+    if Commune.objects.filter(department_code="93").exists():
+        return
+    module = importlib.import_module("parcours.organizations.migrations.0002_load_communes")
+    with gzip.open(module.DATA, "rt", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["department_code"] in COMMUNE_DEPARTMENTS]
+    Commune.objects.bulk_create(
+        (
+            Commune(
+                insee_code=r["insee_code"],
+                name=r["name"],
+                postal_codes=r["postal_codes"],
+                department_code=r["department_code"],
+                population=int(r["population"]) if r["population"] else None,
+                latitude=float(r["latitude"]) if r["latitude"] else None,
+                longitude=float(r["longitude"]) if r["longitude"] else None,
+            )
+            for r in rows
+        ),
+        ignore_conflicts=True,
+    )
 
 
 def build_world() -> World:

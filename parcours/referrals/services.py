@@ -14,7 +14,7 @@ write nothing.
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from parcours.catalogue.models import ServiceStatus
@@ -126,23 +126,27 @@ def send_referral(*, beneficiary, service, by, consent: bool, shared=(), message
     follow_up = access.follow_up
     now = timezone.now()
     rules = rules_for(beneficiary.department_id)
-    referral = Referral.objects.create(
-        department_id=beneficiary.department_id,
-        beneficiary=beneficiary,
-        follow_up=follow_up,
-        service=service,
-        sent_by=by,
-        shared=items,
-        shared_data=shared_snapshot(beneficiary, follow_up, items),
-        message=message,
-        consent_at=now,
-        consent_by=by,
-        sent_at=now,
-        expires_at=now + datetime.timedelta(days=rules["expiry_days"]),
-        link_expires_at=now + datetime.timedelta(days=rules["link_days"]),
-        last_event_at=now,
-        referent_seen_at=now if follow_up is not None and follow_up.referent_id == by.pk else None,
-    )
+    try:  # two sends at the same moment: the database constraint decides, the second gets the same message
+        with transaction.atomic():
+            referral = Referral.objects.create(
+                department_id=beneficiary.department_id,
+                beneficiary=beneficiary,
+                follow_up=follow_up,
+                service=service,
+                sent_by=by,
+                shared=items,
+                shared_data=shared_snapshot(beneficiary, follow_up, items),
+                message=message,
+                consent_at=now,
+                consent_by=by,
+                sent_at=now,
+                expires_at=now + datetime.timedelta(days=rules["expiry_days"]),
+                link_expires_at=now + datetime.timedelta(days=rules["link_days"]),
+                last_event_at=now,
+                referent_seen_at=now if follow_up is not None and follow_up.referent_id == by.pk else None,
+            )
+    except IntegrityError:
+        raise ValidationError("Une orientation de la personne vers ce service est déjà en cours.") from None
     _event(referral, EventKind.SENT, by=by, via=Via.ACCOUNT, at=now)
     _record(
         beneficiary,
