@@ -47,7 +47,7 @@ def widen(row):
 # Columns, in the order of tests.world.PERSONAS:
 #  anon  inact  cip  sw  psy  dig  esth  cip_out  psy_out  multi  cip_b  head  orient  steer  admin  padm  ended
 HOME =      (LOGIN, LOGIN, CASELOAD, CASELOAD, CASELOAD, CASELOAD, CASELOAD, CASELOAD, CASELOAD, CASELOAD, CASELOAD,
-             TEAM, to("web:orientation-queue"), 200, 200, ADMIN, 200)
+             TEAM, to("web:orientation-queue"), 200, 200, ADMIN, 200, to("web:referrals-received"))
 ACC_PAGE =  (LOGIN, LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403)
 SEARCH =    (LOGIN, LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403, 403, 403)
 HEAD_PAGE = (LOGIN, LOGIN, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403)

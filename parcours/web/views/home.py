@@ -20,6 +20,8 @@ def home(request):
     if viewer.has(Profession.ORIENTATION_OFFICER):
         orientation_alert(request)
         return redirect("web:orientation-queue")
+    if viewer.has(Profession.PARTNER):
+        return redirect("web:referrals-received")
     if request.user.is_staff:
         return redirect("admin:index")
     return render(request, "web/home.html", {"memberships": viewer.memberships})
