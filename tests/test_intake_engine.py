@@ -222,3 +222,16 @@ def test_a_stopped_run_resumes_after_the_last_committed_chunk(tmp_path, dept, se
     again.refresh_from_db()
     assert (again.status, again.rows_done, again.created) == (BatchStatus.DONE, 45, 45)
     assert Beneficiary.objects.count() == before + 45 and again.chunks.count() == 5
+
+
+def test_a_nir_known_in_another_departement_is_shown_for_review_never_matched(tmp_path, world, dept):
+    paris = Beneficiary.objects.create(department=world.dept_b, first_name="Inès", last_name="Morel")
+    paris.set_nir("2850575123456")
+    paris.save()
+    batch = run(
+        flux(tmp_path, [household("5000001", person("MOREL", "INES", datetime.date(1985, 5, 5), nir="2850575123456"))])
+    )
+    assert (batch.created, batch.to_review) == (0, 1)
+    suspect = DuplicateSuspect.objects.get(batch=batch)
+    assert suspect.existing == paris and suspect.incoming.department == dept  # a new file here, Paris untouched
+    assert "autre département" in ImportIssue.objects.get(batch=batch).reason

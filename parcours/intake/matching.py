@@ -245,20 +245,29 @@ def _decide(incoming: Incoming, hits: list, nir_of: dict) -> ExactMatch:
 
 def known_elsewhere(department_id: int, nir_indexes) -> dict[str, int]:
     """{nir_index: département id} for NIRs already known in another département (one query)."""
+    return {index: files[0][1] for index, files in files_elsewhere(department_id, nir_indexes).items()}
+
+
+def files_elsewhere(department_id: int, nir_indexes) -> dict[str, list[tuple[int, int]]]:
+    """{nir_index: [(beneficiary id, département id), …]} of the files of other départements with these NIRs (one
+    query): the engine shows such a pair for review, never merges it."""
     indexes = sorted({i for i in nir_indexes if i})
     if not indexes:
         return {}
     params: list = []
     # Per other département, the unique (département, NIR index) index answers: no scan of the whole table.
     sql = (
-        f"SELECT b.nir_index, b.department_id FROM {_D} d JOIN {_B} b ON b.department_id = d.id "  # noqa: S608
+        f"SELECT b.nir_index, b.id, b.department_id FROM {_D} d JOIN {_B} b ON b.department_id = d.id "  # noqa: S608
         f"AND NOT (b.nir_index = '') AND {_in('b.nir_index', indexes, params)} "
-        "WHERE d.id <> %s AND b.merged_into_id IS NULL ORDER BY b.department_id DESC"
+        "WHERE d.id <> %s AND b.merged_into_id IS NULL ORDER BY b.department_id DESC, b.id"
     )
     params.append(department_id)
+    found: dict = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return dict(cursor.fetchall())
+        for index, pk, other in cursor.fetchall():
+            found.setdefault(index, []).append((pk, other))
+    return found
 
 
 # --- Probable matches ------------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ Everything here is set-based: a chunk of a few thousand rows costs a constant nu
 most 10 per 1,000 rows), whatever the mix of new, changed and unchanged people.
 """
 
-import datetime
 import json
 from dataclasses import dataclass, field
 
@@ -337,7 +336,7 @@ class ChunkImport:
             return []
         incomings = [inc for _r, inc in new]
         probable = matching.match_probable(self.department.pk, incomings, threshold=PROBABLE_THRESHOLD)
-        elsewhere = self.known_elsewhere([inc.nir_index for inc in incomings if inc.nir_index])
+        elsewhere = matching.files_elsewhere(self.department.pk, [inc.nir_index for inc in incomings])
         people = []
         for record, incoming in new:
             values = self.person_values(record)
@@ -358,7 +357,7 @@ class ChunkImport:
             )
             people.append(row)
             meta = {"record": record, "candidates": probable.get(record.row, []), "household": household}
-            meta["elsewhere"] = elsewhere.get(incoming.nir_index, []) if incoming.nir_index else []
+            meta["elsewhere"] = [pk for pk, _dept in elsewhere.get(incoming.nir_index, [])]
             row["_meta"] = meta
         insert_rows(Beneficiary, [{k: v for k, v in row.items() if k != "_meta"} for row in people])
         ids = dict(
@@ -377,17 +376,6 @@ class ChunkImport:
                 self.result.add(RowOutcome.CREATED, record.row, record.place, display_name(row))
             self.events.append(self.event(row["pk"], "intake", f"Fiche créée depuis le {self.label}"))
         return people
-
-    def known_elsewhere(self, indexes) -> dict:
-        """NIR index → files of other départements with that NIR (never matched: shown for review)."""
-        found = {}
-        if indexes:
-            rows = Beneficiary.objects.filter(nir_index__in=indexes, merged_into__isnull=True).exclude(
-                department_id=self.department.pk
-            )
-            for index, pk in rows.values_list("nir_index", "pk"):
-                found.setdefault(index, []).append(pk)
-        return found
 
     def review_reasons(self, meta) -> str:
         parts = []
@@ -552,7 +540,3 @@ def prov_key(attname: str) -> str:
 
 
 FK_NAMES = {"commune_id": "commune", "household_id": "household"}
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
